@@ -1,0 +1,1 @@
+"""pydantic schemas of the configuration language, one module per document kind."""
