@@ -70,11 +70,7 @@ class DataPosition:
         return " ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            key: getattr(self, key)
-            for key in self.__slots__
-            if getattr(self, key) is not None
-        }
+        return {key: getattr(self, key) for key in self.__slots__ if getattr(self, key) is not None}
 
 
 class ErengineError(Exception):

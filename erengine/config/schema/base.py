@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
@@ -33,4 +34,3 @@ class DocumentHeader(Strict):
         if not SEMVER.match(value):
             raise ValueError(f"version must be MAJOR.MINOR.PATCH, e.g. 1.0.0, not {value!r}")
         return value
-
