@@ -51,9 +51,11 @@ RESERVED_NAMES = frozenset(
 RUN_CONTEXT_NAME = "context"
 
 
-def _did_you_mean(name: str, known: Collection[str]) -> str | None:
+def _did_you_mean(name: str, known: Collection[str]) -> str:
     close = difflib.get_close_matches(name, sorted(known), n=1)
-    return f"did you mean {close[0]!r}?" if close else None
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return "docs/expressions.md lists every function and test"
 
 
 @dataclass
@@ -186,7 +188,11 @@ class ExpressionChecker:
                 hint=self._filter_hint(node.node.attr),
             )
         if not isinstance(node.node, nodes.Name):
-            raise self.fail(CALL_NOT_ALLOWED, "only library functions can be called")
+            raise self.fail(
+                CALL_NOT_ALLOWED,
+                "only library functions can be called",
+                hint="call a function by its name: pad(value, 10)",
+            )
         name = node.node.name
         self._check_private(name, "function")
         self._check_reserved(name)
@@ -199,7 +205,11 @@ class ExpressionChecker:
             )
         if name in self.context_functions:
             if node.args or node.kwargs:
-                raise self.fail(CALL_NOT_ALLOWED, f"{name}() takes no arguments")
+                raise self.fail(
+                    CALL_NOT_ALLOWED,
+                    f"{name}() takes no arguments",
+                    hint=f"{name}() reads the run context",
+                )
             first: nodes.Expr = nodes.Name(RUN_CONTEXT_NAME, "load", lineno=node.lineno)
             rest: list[nodes.Expr] = []
         elif node.args:
