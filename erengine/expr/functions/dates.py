@@ -104,7 +104,11 @@ def _build_date(found: dict[str, int], text: str, fmt: str, function: str) -> dt
         raise ExpressionError(INVALID_VALUE, f"{function}: {fmt!r} has no year (%Y or %y)")
     try:
         if "j" in found:
-            return dt.date(found["Y"], 1, 1) + dt.timedelta(days=found["j"] - 1)
+            first_day = dt.date(found["Y"], 1, 1)
+            day = first_day + dt.timedelta(days=found["j"] - 1)
+            if day.year != first_day.year:
+                raise ValueError("day of the year out of range")
+            return day
         return dt.date(found["Y"], found.get("m", 1), found.get("d", 1))
     except (ValueError, OverflowError):
         raise ExpressionError(INVALID_VALUE, f"{function}: {text!r} is not a valid date") from None
