@@ -139,9 +139,11 @@ def data_path(data: Any, loc: tuple[str | int, ...]) -> DataPath:
             deeper = walk(node[part], tail)
             if deeper is not None:
                 return (part, *deeper)
-        if not tail and isinstance(node, dict):
+        if isinstance(node, dict) and not tail:
             return (part,)  # a missing or unknown key: the last part names it
-        return walk(node, tail)  # a union tag or a type name: not in the data
+        if isinstance(node, (dict, list)):
+            return walk(node, tail)  # a union tag or a type name: not in the data
+        return None
 
     return walk(data, loc) or ()
 
@@ -151,7 +153,7 @@ def allowed_keys(schema: type[BaseModel], path: DataPath, data: Any) -> list[str
     candidates: list[Any] = [schema]
     node = data
     for part in path:
-        node = node[part] if isinstance(node, (dict, list)) else None
+        node = node[part] if isinstance(node, dict | list) else None  # type: ignore[index]
         next_candidates: list[Any] = []
         for annotation in _flatten(candidates):
             if isinstance(part, str) and _is_model(annotation):
@@ -197,9 +199,9 @@ def _accepts(model: type[BaseModel], node: Any) -> bool:
     if not isinstance(node, dict):
         return True
     for name, field in model.model_fields.items():
-        if get_origin(field.annotation) is Literal and name in node:
-            if node[name] not in get_args(field.annotation):
-                return False
+        literal = get_origin(field.annotation) is Literal
+        if literal and name in node and node[name] not in get_args(field.annotation):
+            return False
     required_tags = [n for n, f in model.model_fields.items() if f.is_required()]
     return any(tag in node for tag in required_tags) if required_tags else True
 

@@ -69,6 +69,9 @@ _StrictBoolLoader.add_implicit_resolver(
 )
 
 
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 def _span(node: Node, file: str) -> SourceSpan:
     start, end = node.start_mark, node.end_mark
     return SourceSpan(file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
@@ -80,6 +83,13 @@ class _Builder:
         self.file = file
 
     def build(self, node: Node) -> Any:
+        if isinstance(node, (MappingNode, SequenceNode)) and node.tag not in _PLAIN_TAGS:
+            raise ConfigError(
+                "CFG107",
+                f"YAML tag `{node.tag}` is not allowed",
+                span=_span(node, self.file),
+                hint="configurations use plain mappings, lists and values only",
+            )
         if isinstance(node, MappingNode):
             return self._mapping(node)
         if isinstance(node, SequenceNode):
@@ -89,14 +99,25 @@ class _Builder:
                 result.item_spans.append(_span(item, self.file))
             return result
         assert isinstance(node, ScalarNode)
-        return self.loader.construct_object(node, deep=True)
+        return self._scalar(node)
+
+    def _scalar(self, node: Node) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            raise ConfigError(
+                "CFG107",
+                f"YAML: {exc.problem}",
+                span=_span(node, self.file),
+                hint="configurations use plain mappings, lists and values only",
+            ) from None
 
     def _mapping(self, node: MappingNode) -> SpannedDict:
         self.loader.flatten_mapping(node)  # resolves `<<:` merge keys the safe way
         result = SpannedDict(span=_span(node, self.file))
         for key_node, value_node in node.value:
             key_span = _span(key_node, self.file)
-            key = self.loader.construct_object(key_node, deep=True)
+            key = self._scalar(key_node)
             if not isinstance(key, str):
                 raise ConfigError(
                     "CFG103",

@@ -30,7 +30,7 @@ class FieldCommon(Strict):
     )
     default: Any = Field(
         default=None,
-        description="Value (in JSON form, e.g. `\"credit\"` or `\"0.00\"`) used when the input "
+        description='Value (in JSON form, e.g. `"credit"` or `"0.00"`) used when the input '
         "leaves the field out.",
     )
     description: str | None = Field(default=None, description="What the field means.")
@@ -76,10 +76,10 @@ class MoneyField(FieldCommon):
         default=None, ge=0, le=6, description="Fixed number of decimals, without a currency."
     )
     minimum: str | None = Field(
-        default=None, description="Smallest amount allowed, as text, e.g. `\"0\"`."
+        default=None, description='Smallest amount allowed, as text, e.g. `"0"`.'
     )
     maximum: str | None = Field(
-        default=None, description="Largest amount allowed, as text, e.g. `\"99999999.99\"`."
+        default=None, description='Largest amount allowed, as text, e.g. `"99999999.99"`.'
     )
     max_digits: int = Field(
         default=18, ge=1, le=38, description="Most digits in total (ISO 20022 allows 18)."
@@ -92,8 +92,7 @@ class MoneyField(FieldCommon):
         if len(given) != 1:
             found = ", ".join(given) if given else "none"
             raise ValueError(
-                "money needs exactly one of currency, currency_field or exponent "
-                f"(found: {found})"
+                f"money needs exactly one of currency, currency_field or exponent (found: {found})"
             )
         return self
 

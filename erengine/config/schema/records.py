@@ -41,6 +41,11 @@ class FieldSpec(Strict):
     const: str | None = Field(
         default=None, description="Constant text; also identifies the record when reading."
     )
+    default: str | None = Field(
+        default=None,
+        description="With `bind`: expression written when the model has no value (e.g. a "
+        "sequence number); what the file holds is read back into the model.",
+    )
     fill: str | None = Field(
         default=None,
         min_length=1,
@@ -77,6 +82,8 @@ class FieldSpec(Strict):
             raise ValueError(
                 f"a field needs exactly one of bind, value, const or fill (found: {found})"
             )
+        if self.default is not None and self.bind is None:
+            raise ValueError("`default` goes with `bind`")
         return self
 
 

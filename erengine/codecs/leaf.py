@@ -1,0 +1,341 @@
+"""Leaf codecs: how one typed value becomes the text of one field, and back.
+
+A format names a leaf codec in a field's ``format`` key with call syntax, e.g.
+``amount(decimals=2, implied=true)`` or ``date('%y%m%d')``. Arguments are literals only
+(text, numbers, ``true``/``false``/``null``, lists and mappings of those); the spec is parsed
+with Python's ``ast`` and never evaluated. Each codec encodes and decodes, so the same field
+writes and reads. Padding and alignment belong to the field, not the codec.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from erengine.expr.errors import ExpressionError
+from erengine.expr.functions.amounts import SignStyle
+from erengine.expr.functions.amounts import amount as format_amount
+from erengine.expr.functions.amounts import parse_amount
+from erengine.expr.functions.checks import aba_check_digit, aba_valid
+
+
+class LeafError(ValueError):
+    """A value that does not fit its codec; the field adds the position."""
+
+    def __init__(self, expected: str, found: object) -> None:
+        super().__init__(f"expected {expected}, found {found!r}")
+        self.expected = expected
+        self.found = found
+
+
+class LeafCodec:
+    """Base of leaf codecs. ``numeric`` codecs default to right alignment and zero padding."""
+
+    numeric: ClassVar[bool] = False
+    #: Text codecs get the field with its padding removed; others get it with blanks trimmed.
+    strips_padding: ClassVar[bool] = True
+
+    def encode(self, value: Any) -> str:
+        raise NotImplementedError
+
+    def decode(self, text: str) -> Any:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class TextCodec(LeafCodec):
+    upper: bool = False
+    charset: str | None = None
+
+    def encode(self, value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise LeafError("text", value)
+        text = str(value)
+        if self.upper:
+            text = text.upper()
+        if self.charset is not None:
+            bad = next((c for c in text if c not in self.charset), None)
+            if bad is not None:
+                raise LeafError("characters of the field's charset", bad)
+        return text
+
+    def decode(self, text: str) -> Any:
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class DigitsCodec(LeafCodec):
+    """Digits kept as text, leading zeros included (routing and account numbers)."""
+
+    numeric: ClassVar[bool] = True
+    strips_padding: ClassVar[bool] = False
+
+    def encode(self, value: Any) -> str:
+        text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+        if not text.isascii() or not text.isdigit():
+            raise LeafError("digits", value)
+        return text
+
+    def decode(self, text: str) -> Any:
+        return self.encode(text)
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingNumberCodec(LeafCodec):
+    """US ABA routing numbers: nine digits whose last is a check digit (weights 3, 7, 1).
+
+    ``aba()`` writes all nine and refuses a wrong check digit; ``aba(digits=8)`` writes the
+    first eight (NACHA's ODFI fields) and on read restores the ninth by computing it, so the
+    model always holds the full routing number.
+    """
+
+    numeric: ClassVar[bool] = True
+    strips_padding: ClassVar[bool] = False
+    digits: int = 9
+
+    def encode(self, value: Any) -> str:
+        text = value if isinstance(value, str) else ""
+        if len(text) != 9 or not text.isascii() or not text.isdigit() or not aba_valid(text):
+            raise LeafError("a 9-digit routing number with a valid check digit", value)
+        return text[: self.digits]
+
+    def decode(self, text: str) -> Any:
+        if len(text) != self.digits or not text.isascii() or not text.isdigit():
+            raise LeafError(f"{self.digits} digits of a routing number", text)
+        if self.digits == 8:
+            return text + str(aba_check_digit(text))
+        if not aba_valid(text):
+            raise LeafError("a routing number with a valid check digit", text)
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class IntegerCodec(LeafCodec):
+    numeric: ClassVar[bool] = True
+    strips_padding: ClassVar[bool] = False
+
+    def encode(self, value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise LeafError("a whole number", value)
+        return str(value)
+
+    def decode(self, text: str) -> Any:
+        digits = text.strip()
+        body = digits[1:] if digits[:1] in ("-", "+") else digits
+        if not body or not body.isascii() or not body.isdigit():
+            raise LeafError("a whole number", text)
+        return int(digits)
+
+
+@dataclass(frozen=True, slots=True)
+class AmountCodec(LeafCodec):
+    """Decimal money; ``implied`` drops the decimal point (``12.50`` -> ``1250``)."""
+
+    numeric: ClassVar[bool] = True
+    strips_padding: ClassVar[bool] = False
+    decimals: int = 2
+    implied: bool = True
+    decimal_sep: str = "."
+    thousands_sep: str = ""
+    sign: SignStyle = "-"
+
+    def encode(self, value: Any) -> str:
+        if not isinstance(value, (Decimal, int)) or isinstance(value, bool):
+            raise LeafError("a Decimal amount", value)
+        try:
+            return format_amount(
+                value,
+                decimals=self.decimals,
+                implied=self.implied,
+                decimal_sep=self.decimal_sep,
+                thousands_sep=self.thousands_sep,
+                sign=self.sign,
+            )
+        except (ExpressionError, ArithmeticError) as exc:
+            raise LeafError(f"an amount with at most {self.decimals} decimals", value) from exc
+
+    def decode(self, text: str) -> Any:
+        try:
+            return parse_amount(
+                text.strip(),
+                decimals=self.decimals,
+                implied=self.implied,
+                decimal_sep=self.decimal_sep,
+                thousands_sep=self.thousands_sep,
+            )
+        except (ExpressionError, ArithmeticError) as exc:
+            shape = "digits" if self.implied else f"an amount with {self.decimals} decimals"
+            raise LeafError(shape, text) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class ZonedCodec(LeafCodec):
+    """Signed overpunch (zoned decimal): the last digit carries the sign (``{``A-I / ``}``J-R).
+
+    Under EBCDIC code pages (cp037, cp500) these letters are exactly the zoned bytes
+    (0xC0-0xC9 positive, 0xD0-0xD9 negative), so one codec serves both encodings.
+    """
+
+    numeric: ClassVar[bool] = True
+    strips_padding: ClassVar[bool] = False
+    decimals: int = 0
+
+    _POSITIVE: ClassVar[str] = "{ABCDEFGHI"
+    _NEGATIVE: ClassVar[str] = "}JKLMNOPQR"
+
+    def encode(self, value: Any) -> str:
+        if not isinstance(value, (Decimal, int)) or isinstance(value, bool):
+            raise LeafError("a number", value)
+        scaled = Decimal(value).scaleb(self.decimals)
+        if scaled != scaled.to_integral_value():
+            raise LeafError(f"at most {self.decimals} decimals", value)
+        digits = str(abs(int(scaled)))
+        table = self._NEGATIVE if scaled < 0 else self._POSITIVE
+        return digits[:-1] + table[int(digits[-1])]
+
+    def decode(self, text: str) -> Any:
+        text = text.strip()
+        last = text[-1:] if text else ""
+        if last in self._POSITIVE:
+            sign, digit = 1, self._POSITIVE.index(last)
+        elif last in self._NEGATIVE:
+            sign, digit = -1, self._NEGATIVE.index(last)
+        else:
+            raise LeafError("zoned digits ending in {, A-I, } or J-R", text)
+        body = text[:-1]
+        if body and not (body.isascii() and body.isdigit()):
+            raise LeafError("zoned digits", text)
+        return (sign * Decimal(int(body + str(digit)))).scaleb(-self.decimals)
+
+
+@dataclass(frozen=True, slots=True)
+class DateCodec(LeafCodec):
+    """``date``, ``time`` and ``datetime`` with strftime patterns.
+
+    A ``time`` field bound to the same path as a ``date`` field completes that datetime on
+    read (NACHA writes creation date and time as two fields of one timestamp).
+    """
+
+    numeric: ClassVar[bool] = True
+    strips_padding: ClassVar[bool] = False
+    pattern: str = "%Y-%m-%d"
+    part: str = "date"  # "date", "time" or "datetime"
+
+    def encode(self, value: Any) -> str:
+        wanted = dt.time if self.part == "time" else dt.date
+        if self.part == "time" and isinstance(value, dt.datetime):
+            value = value.time()
+        if not isinstance(value, wanted):
+            raise LeafError(f"a {self.part}", value)
+        return value.strftime(self.pattern)
+
+    def decode(self, text: str) -> Any:
+        try:
+            parsed = dt.datetime.strptime(text.strip(), self.pattern)
+        except ValueError as exc:
+            raise LeafError(f"a {self.part} like {self.pattern}", text) from exc
+        if self.part == "date":
+            return parsed.date()
+        if self.part == "time":
+            return parsed.time()
+        return parsed
+
+
+@dataclass(frozen=True, slots=True)
+class TableCodec(LeafCodec):
+    """A lookup table between field text and a value (or a tuple of several bound values)."""
+
+    rows: tuple[tuple[str, Any], ...] = ()
+
+    def encode(self, value: Any) -> str:
+        for text, row_value in self.rows:
+            if row_value == value:
+                return text
+        raise LeafError("a value listed in the table", value)
+
+    def decode(self, text: str) -> Any:
+        for row_text, value in self.rows:
+            if row_text == text:
+                return value
+        raise LeafError(f"one of {', '.join(t for t, _ in self.rows)}", text)
+
+
+@dataclass(frozen=True, slots=True)
+class BoolCodec(LeafCodec):
+    true: str = "Y"
+    false: str = "N"
+
+    def encode(self, value: Any) -> str:
+        if not isinstance(value, bool):
+            raise LeafError("true or false", value)
+        return self.true if value else self.false
+
+    def decode(self, text: str) -> Any:
+        if text == self.true:
+            return True
+        if text == self.false:
+            return False
+        raise LeafError(f"{self.true!r} or {self.false!r}", text)
+
+
+def _table(rows: Mapping[str, Any]) -> TableCodec:
+    return TableCodec(
+        tuple((str(k), tuple(v) if isinstance(v, list) else v) for k, v in rows.items())
+    )
+
+
+LEAF_CODECS: Mapping[str, Callable[..., LeafCodec]] = {
+    "text": TextCodec,
+    "digits": DigitsCodec,
+    "aba": RoutingNumberCodec,
+    "integer": IntegerCodec,
+    "amount": AmountCodec,
+    "zoned": ZonedCodec,
+    "date": lambda pattern="%Y-%m-%d": DateCodec(pattern, "date"),
+    "time": lambda pattern="%H:%M:%S": DateCodec(pattern, "time"),
+    "datetime": lambda pattern="%Y-%m-%dT%H:%M:%S": DateCodec(pattern, "datetime"),
+    "table": _table,
+    "bool": BoolCodec,
+}
+
+_LITERAL_NAMES = {"true": True, "false": False, "null": None, "none": None}
+
+
+def _literal(node: ast.expr) -> Any:
+    if isinstance(node, ast.Name) and node.id.lower() in _LITERAL_NAMES:
+        return _LITERAL_NAMES[node.id.lower()]
+    if isinstance(node, ast.Dict):
+        return {_literal(k): _literal(v) for k, v in zip(node.keys, node.values, strict=True) if k}
+    if isinstance(node, ast.List | ast.Tuple):
+        return [_literal(e) for e in node.elts]
+    return ast.literal_eval(node)
+
+
+def parse_leaf_spec(spec: str) -> LeafCodec:
+    """``amount(decimals=2, implied=true)`` -> an ``AmountCodec``; ValueError when invalid."""
+    try:
+        tree = ast.parse(spec.strip(), mode="eval").body
+    except SyntaxError:
+        raise ValueError(f"`{spec}` is not a codec call like amount(decimals=2)") from None
+    name_node = tree.func if isinstance(tree, ast.Call) else tree
+    if not isinstance(name_node, ast.Name):
+        raise ValueError(f"`{spec}` does not name a codec")
+    factory = LEAF_CODECS.get(name_node.id)
+    if factory is None:
+        raise ValueError(f"unknown codec `{name_node.id}`")
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    if isinstance(tree, ast.Call):
+        try:
+            args = [_literal(a) for a in tree.args]
+            kwargs = {k.arg: _literal(k.value) for k in tree.keywords if k.arg}
+        except ValueError:
+            raise ValueError(f"codec arguments must be literal values in `{spec}`") from None
+    try:
+        return factory(*args, **kwargs)
+    except TypeError as exc:
+        raise ValueError(f"wrong arguments for codec `{name_node.id}`: {exc}") from None

@@ -1,0 +1,1 @@
+"""Fixed-width and delimited files: one plan writes and reads both."""

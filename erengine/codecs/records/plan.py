@@ -1,0 +1,504 @@
+"""Compiling a fixed-width or delimited format document into an immutable plan.
+
+Passes: parse each field's leaf codec and layout, bind model paths to scope names, compile
+expressions, assign totals to the records they run over, and work out how each record is
+recognised on read (its constant fields). The result holds no YAML: slotted frozen
+dataclasses and tuples, each node with its origin span and config path.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from erengine.codecs.leaf import LEAF_CODECS, LeafCodec, TextCodec, parse_leaf_spec
+from erengine.config.catalog import ResolvedDocument
+from erengine.config.schema.records import (
+    DelimitedFileSpec,
+    FieldSpec,
+    FixedFileSpec,
+    GroupSpec,
+    RecordFormatDocument,
+    RecordSpec,
+    TotalSpec,
+)
+from erengine.config.yaml_spans import DataPath, format_path
+from erengine.errors import ConfigError, ErrorCollector, SourceSpan
+from erengine.expr import Expression, ExpressionCompiler
+
+FieldKind = Literal["bind", "value", "const", "fill"]
+ModelPath = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldPlan:
+    name: str
+    kind: FieldKind
+    start: int  # 0-based column (fixed) or cell index (delimited)
+    width: int | None  # fixed files only
+    codec: LeafCodec
+    right: bool
+    pad: str
+    optional: bool
+    truncate: bool
+    binds: tuple[ModelPath, ...]  # scope name first, then keys
+    expression: Expression | None  # `value`, or `default` of a bound field
+    const: str | None
+    span: SourceSpan | None
+    config_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class TotalPlan:
+    name: str
+    count: bool
+    expression: Expression | None  # what a sum adds, per record
+    when: Expression | None
+    span: SourceSpan | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPlan:
+    name: str
+    fields: tuple[FieldPlan, ...]
+    when: Expression | None
+    optional: bool
+    identity: tuple[tuple[int, int | None, str], ...]  # (start, width, const) that must match
+    totals: tuple[TotalPlan, ...]  # every total, in any enclosing group, this record feeds
+    needs_values: bool  # a total reads `record.FIELD`
+    span: SourceSpan | None
+    config_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPlan:
+    name: str
+    items: tuple[RecordPlan | GroupPlan, ...]
+    for_each: ModelPath | None  # scope name first, then keys; None for a plain group
+    item_name: str
+    when: Expression | None
+    optional: bool
+    min: int
+    totals: tuple[str, ...]  # totals reset at each repetition
+    span: SourceSpan | None
+    config_path: str
+
+    def first_records(self) -> tuple[RecordPlan, ...]:
+        """Records that can start this group (how the reader recognises it)."""
+        return _first_records(self.items)
+
+
+def _first_records(items: Sequence[RecordPlan | GroupPlan]) -> tuple[RecordPlan, ...]:
+    found: list[RecordPlan] = []
+    for item in items:
+        if isinstance(item, RecordPlan):
+            found.append(item)
+            if not (item.optional or item.when is not None):
+                return tuple(found)
+        else:
+            found.extend(item.first_records())
+            if not (item.optional or item.for_each is not None or item.when is not None):
+                return tuple(found)
+    return tuple(found)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordLayoutPlan:
+    """The compiled format: file framing plus the record tree (the root is a plain group)."""
+
+    name: str
+    version: str
+    sha256: str
+    file: FixedFileSpec | DelimitedFileSpec
+    root: GroupPlan
+    total_names: tuple[str, ...]
+    model_reference: str
+
+
+Loops = tuple[tuple[str, "ModelPath"], ...]  # loop item name -> canonical path of its list
+
+
+def canonical_path(path: ModelPath, loops: Loops) -> ModelPath:
+    """A scope path as a path from the model root, list levels implicit.
+
+    Inside ``for_each: batch.payments`` with ``as: payment``, ``payment.amount`` is
+    ``batches.payments.amount`` (the naming the model and CSV files use).
+    """
+    for name, list_path in reversed(loops):
+        if path[0] == name:
+            return (*list_path, *path[1:])
+    return path
+
+
+ScopeCheck = Callable[[ModelPath, SourceSpan | None, str], ConfigError | None]
+
+
+class _Compiler:
+    def __init__(
+        self,
+        document: ResolvedDocument,
+        spec: RecordFormatDocument,
+        expressions: ExpressionCompiler,
+        check_path: ScopeCheck | None,
+    ) -> None:
+        self.document = document
+        self.spec = spec
+        self.expressions = expressions
+        self.check_path = check_path
+        self.errors = ErrorCollector(limit=200)
+        self.fixed = isinstance(spec.file, FixedFileSpec)
+        self.total_owner: dict[str, str] = {}
+
+    def span(self, path: DataPath) -> SourceSpan | None:
+        return self.document.span(path)
+
+    def expression(self, source: str | None, path: DataPath) -> Expression | None:
+        if source is None:
+            return None
+        try:
+            return self.expressions.compile(
+                source, span=self.span(path), config_path=format_path(path)
+            )
+        except ConfigError as error:
+            self.errors.add(error)
+            return None
+
+    def compile(self) -> GroupPlan:
+        file_totals = self.totals(self.spec.totals, ("totals",), "file")
+        return self.build_group(
+            name="file",
+            structure=self.spec.structure,
+            path=(),
+            for_each=None,
+            item_name="file",
+            when=None,
+            optional=False,
+            minimum=1,
+            visible=file_totals,
+            own=file_totals,
+            loops=(),
+        )
+
+    def totals(
+        self, specs: dict[str, TotalSpec], path: DataPath, owner: str
+    ) -> tuple[tuple[TotalSpec, TotalPlan], ...]:
+        plans: list[tuple[TotalSpec, TotalPlan]] = []
+        for name, total in specs.items():
+            where = (*path, name)
+            if name in self.total_owner:
+                self.errors.add(
+                    ConfigError(
+                        "CFG610",
+                        f"total `{name}` is already declared in group `{self.total_owner[name]}`",
+                        span=self.span(where),
+                        config_path=format_path(where),
+                        hint="total names are shared by the whole format: pick another name",
+                    )
+                )
+                continue
+            self.total_owner[name] = owner
+            plan = TotalPlan(
+                name=name,
+                count=total.count is not None,
+                expression=self.expression(total.sum, (*where, "sum")),
+                when=self.expression(total.when, (*where, "when")),
+                span=self.span(where),
+            )
+            plans.append((total, plan))
+        return tuple(plans)
+
+    def group(
+        self,
+        spec: GroupSpec,
+        path: DataPath,
+        inherited: tuple[tuple[TotalSpec, TotalPlan], ...],
+        loops: Loops,
+    ) -> GroupPlan:
+        item_name = spec.as_ or spec.group
+        for_each = None
+        if spec.for_each is not None:
+            for_each = self.model_path(spec.for_each, (*path, "for_each"), loops)
+            loops = (*loops, (item_name, canonical_path(for_each, loops)))
+        own = self.totals(spec.totals, (*path, "totals"), spec.group)
+        return self.build_group(
+            name=spec.group,
+            structure=spec.structure,
+            path=path,
+            for_each=for_each,
+            item_name=item_name,
+            when=self.expression(spec.when, (*path, "when")),
+            optional=spec.optional,
+            minimum=spec.min,
+            visible=(*inherited, *own),
+            own=own,
+            loops=loops,
+        )
+
+    def build_group(
+        self,
+        *,
+        name: str,
+        structure: Sequence[RecordSpec | GroupSpec],
+        path: DataPath,
+        for_each: ModelPath | None,
+        item_name: str,
+        when: Expression | None,
+        optional: bool,
+        minimum: int,
+        visible: tuple[tuple[TotalSpec, TotalPlan], ...],
+        own: tuple[tuple[TotalSpec, TotalPlan], ...],
+        loops: Loops,
+    ) -> GroupPlan:
+        compiled: list[RecordPlan | GroupPlan] = []
+        for index, item in enumerate(structure):
+            where = (*path, "structure", index)
+            if isinstance(item, RecordSpec):
+                compiled.append(self.record(item, where, visible, loops))
+            else:
+                compiled.append(self.group(item, where, visible, loops))
+        return GroupPlan(
+            name=name,
+            items=tuple(compiled),
+            for_each=for_each,
+            item_name=item_name,
+            when=when,
+            optional=optional,
+            min=minimum,
+            totals=tuple(plan.name for _, plan in own),
+            span=self.span(path),
+            config_path=format_path(path),
+        )
+
+    def model_path(self, text: str, where: DataPath, loops: Loops) -> ModelPath:
+        parts = tuple(part.strip() for part in text.split("."))
+        if not all(part.isidentifier() for part in parts):
+            self.errors.add(
+                ConfigError(
+                    "CFG611",
+                    f"`{text}` is not a model path",
+                    span=self.span(where),
+                    config_path=format_path(where),
+                    hint="write dotted field names, e.g. payment.creditor.name",
+                )
+            )
+            return parts
+        if self.check_path is not None:
+            canonical = canonical_path(parts, loops)
+            error = self.check_path(canonical, self.span(where), format_path(where))
+            if error is not None:
+                self.errors.add(error)
+        return parts
+
+    def record(
+        self,
+        spec: RecordSpec,
+        path: DataPath,
+        totals: tuple[tuple[TotalSpec, TotalPlan], ...],
+        loops: Loops,
+    ) -> RecordPlan:
+        fields: list[FieldPlan] = []
+        column = 0
+        for index, field in enumerate(spec.fields):
+            plan = self.field(
+                field, (*path, "fields", index), column if self.fixed else index, loops
+            )
+            if plan is not None:
+                fields.append(plan)
+            if self.fixed:
+                column += field.len or 0
+        if (
+            self.fixed
+            and isinstance(self.spec.file, FixedFileSpec)
+            and column != self.spec.file.width
+        ):
+            self.errors.add(
+                ConfigError(
+                    "CFG612",
+                    f"record `{spec.record}` is {column} characters wide, the file is "
+                    f"{self.spec.file.width}",
+                    span=self.span(path),
+                    config_path=format_path(path),
+                    hint="add a `fill` field or fix a `len`",
+                )
+            )
+        feeds = tuple(
+            plan
+            for total, plan in totals
+            if (total.count is not None and (spec.record in total.count or "*" in total.count))
+            or (total.records is not None and spec.record in total.records)
+        )
+        identity = tuple(
+            (f.start, f.width, f.const) for f in fields if f.kind == "const" and f.const
+        )
+        return RecordPlan(
+            name=spec.record,
+            fields=tuple(fields),
+            when=self.expression(spec.when, (*path, "when")),
+            optional=spec.optional,
+            identity=identity,
+            totals=feeds,
+            needs_values=any(not t.count or t.when is not None for t in feeds),
+            span=self.span(path),
+            config_path=format_path(path),
+        )
+
+    def field(self, spec: FieldSpec, path: DataPath, start: int, loops: Loops) -> FieldPlan | None:
+        where = format_path(path)
+        if self.fixed and spec.len is None:
+            self.errors.add(
+                ConfigError(
+                    "CFG613",
+                    "fields of fixed-width files need `len`",
+                    span=self.span(path),
+                    config_path=where,
+                )
+            )
+            return None
+        if self.fixed and spec.start is not None and spec.start != start + 1:
+            self.errors.add(
+                ConfigError(
+                    "CFG614",
+                    f"field starts at column {start + 1}, but `start` says {spec.start}",
+                    span=self.span((*path, "start")),
+                    config_path=f"{where}.start",
+                    hint="a `len` before this field is wrong, or `start` is",
+                )
+            )
+        codec = self.codec(spec, path)
+        if codec is None:
+            return None
+        if (
+            spec.const is not None
+            and self.fixed
+            and spec.len is not None
+            and len(spec.const) != spec.len
+        ):
+            self.errors.add(
+                ConfigError(
+                    "CFG615",
+                    f"constant {spec.const!r} is {len(spec.const)} characters, "
+                    f"the field {spec.len}",
+                    span=self.span((*path, "const")),
+                    config_path=f"{where}.const",
+                )
+            )
+        binds: tuple[ModelPath, ...] = ()
+        if spec.bind is not None:
+            texts = [spec.bind] if isinstance(spec.bind, str) else spec.bind
+            binds = tuple(self.model_path(t, (*path, "bind"), loops) for t in texts)
+        kind: FieldKind = (
+            "bind"
+            if spec.bind is not None
+            else "value"
+            if spec.value is not None
+            else "const"
+            if spec.const is not None
+            else "fill"
+        )
+        name = spec.name or (binds[0][-1] if binds else f"field{path[-1]}")
+        right = spec.align == "right" if spec.align else codec.numeric
+        pad = spec.pad or (spec.fill or ("0" if codec.numeric else " "))
+        return FieldPlan(
+            name=name,
+            kind=kind,
+            start=start,
+            width=spec.len if self.fixed else None,
+            codec=codec,
+            right=right,
+            pad=pad,
+            optional=spec.optional,
+            truncate=spec.truncate,
+            binds=binds,
+            expression=self.expression(
+                spec.value if spec.value is not None else spec.default,
+                (*path, "value" if spec.value is not None else "default"),
+            ),
+            const=spec.const,
+            span=self.span(path),
+            config_path=where,
+        )
+
+    def codec(self, spec: FieldSpec, path: DataPath) -> LeafCodec | None:
+        if spec.format is None:
+            return TextCodec()
+        try:
+            return parse_leaf_spec(spec.format)
+        except ValueError as exc:
+            name = spec.format.split("(")[0].strip()
+            close = difflib.get_close_matches(name, list(LEAF_CODECS), n=1)
+            self.errors.add(
+                ConfigError(
+                    "CFG616",
+                    str(exc),
+                    span=self.span((*path, "format")),
+                    config_path=format_path((*path, "format")),
+                    hint=f"did you mean `{close[0]}`?"
+                    if close and close[0] != name
+                    else f"codecs: {', '.join(LEAF_CODECS)}",
+                )
+            )
+            return None
+
+
+def compile_record_layout(
+    document: ResolvedDocument,
+    *,
+    expressions: ExpressionCompiler | None = None,
+    check_path: ScopeCheck | None = None,
+) -> RecordLayoutPlan:
+    """Compile a fixed-width or delimited format; all its mistakes are raised together."""
+    spec = document.spec
+    assert isinstance(spec, RecordFormatDocument)
+    compiler = _Compiler(document, spec, expressions or ExpressionCompiler(), check_path)
+    root = compiler.compile()
+    compiler.errors.raise_if_any()
+    return RecordLayoutPlan(
+        name=document.name,
+        version=document.version,
+        sha256=document.sha256,
+        file=spec.file,
+        root=root,
+        total_names=tuple(compiler.total_owner),
+        model_reference=spec.model,
+    )
+
+
+def describe_identity(record: RecordPlan) -> str:
+    """How a record is recognised, for errors: ``'6' at column 1``."""
+    if not record.identity:
+        return "no constant fields"
+    return ", ".join(f"{const!r} at column {start + 1}" for start, _, const in record.identity)
+
+
+def scope_value(scope: dict[str, Any], path: ModelPath) -> Any:
+    """Follow a model path through the scope; ``None`` where a part is missing."""
+    value: Any = scope.get(path[0])
+    for key in path[1:]:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def tally(
+    record: RecordPlan,
+    scope: dict[str, Any],
+    values: dict[str, Any] | None,
+    totals: dict[str, Any],
+    evaluate: Callable[[Expression], Any],
+) -> None:
+    """Add one record to the totals it feeds (the same on write and on read)."""
+    scope["record"] = values
+    for total in record.totals:
+        if total.when is not None and not evaluate(total.when):
+            continue
+        if total.count:
+            totals[total.name] += 1
+        else:
+            assert total.expression is not None
+            amount = evaluate(total.expression)
+            if amount is not None:
+                totals[total.name] += amount
+    del scope["record"]

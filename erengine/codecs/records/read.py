@@ -1,0 +1,396 @@
+"""Reading a fixed-width or delimited file through a record layout plan.
+
+A recursive-descent reader with one record of look-ahead: a record is recognised by its
+constant fields, a repeated group by the records that can start it. Bound fields are set
+into the model item being built, computed fields are recomputed and compared (a trailer that
+does not match its entries is reported, not accepted), and totals accumulate as on write.
+
+Items of ``for_each`` lists are yielded as they complete. When streaming, items are not
+attached to their parents, so memory stays flat however long the file is; ``read_document``
+attaches them and returns the whole model tree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from erengine.codecs.leaf import LeafError
+from erengine.codecs.records.framing import Line, iter_delimited_lines, iter_fixed_lines
+from erengine.codecs.records.plan import (
+    FieldPlan,
+    GroupPlan,
+    ModelPath,
+    RecordLayoutPlan,
+    RecordPlan,
+    describe_identity,
+    tally,
+)
+from erengine.config.schema.records import FixedFileSpec
+from erengine.errors import DataPosition, ErengineError, ErrorCollector, ParseError
+from erengine.expr import Expression
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    """A completed item of a ``for_each`` list (``list_path`` from the model root)."""
+
+    list_path: ModelPath
+    index: int
+    item: dict[str, Any]
+    parent: dict[str, Any]
+
+
+@dataclass
+class ReadReport:
+    records: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+class RecordReader:
+    """Iterate to read; ``root`` holds the file-level fields once iteration ends."""
+
+    def __init__(
+        self,
+        plan: RecordLayoutPlan,
+        stream: BinaryIO,
+        *,
+        file_name: str | None = None,
+        attach: bool = False,
+        context: dict[str, Any] | None = None,
+        error_limit: int = 100,
+    ) -> None:
+        self.plan = plan
+        self.file_name = file_name
+        self.attach = attach
+        self.report = ReadReport()
+        self.errors = ErrorCollector(limit=error_limit)
+        self.root: dict[str, Any] = {}
+        self.totals: dict[str, Any] = {}
+        self.scope: dict[str, Any] = {"totals": self.totals, "context": context or {}}
+        self.record_counts: dict[str, int] = {}
+        self.fixed = isinstance(plan.file, FixedFileSpec)
+        if isinstance(plan.file, FixedFileSpec):
+            self.lines: Iterator[Line] = iter_fixed_lines(
+                stream, plan.file, file_name, self.report.warnings
+            )
+        else:
+            self.lines = iter_delimited_lines(stream, plan.file, file_name)
+        self.current: Line | None = None
+        # Computed fields are checked when the list item holding them is complete, so a
+        # header may check what follows it (an entry's addenda flag, a count before items).
+        self.pending: list[list[tuple[FieldPlan, str, Line, str, dict[str, Any]]]] = [[]]
+
+    def __iter__(self) -> Iterator[ListItem]:
+        self.advance()
+        header = getattr(self.plan.file, "header", None)
+        if header:
+            self.read_header(list(header))
+        yield from self.group(self.plan.root, ())
+        self.check_pending()
+        self.read_trailing_lines()
+        self.errors.raise_if_any()
+
+    def advance(self) -> None:
+        self.current = next(self.lines, None)
+
+    def read_header(self, header: list[str]) -> None:
+        line = self.current
+        if line is None or list(line.cells) != header:
+            self.structure_error(f"expected the header row {header}", line)
+        self.advance()
+
+    def read_trailing_lines(self) -> None:
+        block = getattr(self.plan.file, "block", None)
+        while self.current is not None:
+            text = self.current.text
+            if block is not None and text == block.filler * len(text):
+                self.advance()
+                continue
+            self.structure_error(
+                "unexpected record after the end of the file's structure", self.current
+            )
+
+    # -- structure ---------------------------------------------------------------------
+
+    def matches(self, record: RecordPlan, line: Line | None) -> bool:
+        if line is None:
+            return False
+        if self.fixed:
+            text = line.text
+            return all(text[s : s + (w or 0)] == c for s, w, c in record.identity)
+        cells = line.cells
+        return all(s < len(cells) and cells[s] == c for s, _, c in record.identity)
+
+    def starts(self, group: GroupPlan) -> bool:
+        return any(self.matches(r, self.current) for r in group.first_records())
+
+    def group(self, group: GroupPlan, list_prefix: ModelPath) -> Iterator[ListItem]:
+        if group.for_each is None:
+            for name in group.totals:
+                self.totals[name] = 0
+            yield from self.sequence(group, list_prefix)
+            return
+        parent, key, list_path = self.list_target(group.for_each, list_prefix)
+        index = 0
+        while self.starts(group):
+            item: dict[str, Any] = {}
+            self.scope[group.item_name] = item
+            for name in group.totals:
+                self.totals[name] = 0
+            self.pending.append([])
+            yield from self.sequence(group, list_path)
+            self.check_pending()
+            if self.attach:
+                parent.setdefault(key, []).append(item)
+            yield ListItem(list_path, index, item, parent)
+            index += 1
+        if index < group.min:
+            self.structure_error(
+                f"group `{group.name}` needs at least {group.min} repetition(s), found {index}; "
+                f"it starts with {describe_identity(group.first_records()[0])}",
+                self.current,
+            )
+        self.scope.pop(group.item_name, None)
+
+    def list_target(
+        self, path: ModelPath, list_prefix: ModelPath
+    ) -> tuple[dict[str, Any], str, ModelPath]:
+        if path[0] in self.scope and isinstance(self.scope[path[0]], dict) and len(path) > 1:
+            owner = _walk(self.scope[path[0]], path[1:-1])
+            return owner, path[-1], (*list_prefix, *path[1:])
+        return _walk(self.root, path[:-1]), path[-1], path
+
+    def sequence(self, group: GroupPlan, list_path: ModelPath) -> Iterator[ListItem]:
+        for item in group.items:
+            if isinstance(item, RecordPlan):
+                if self.matches(item, self.current):
+                    self.record(item)
+                elif not (item.optional or item.when is not None):
+                    self.structure_error(
+                        f"expected record `{item.name}` ({describe_identity(item)})",
+                        self.current,
+                    )
+            elif item.for_each is not None or self.starts(item):
+                yield from self.group(item, list_path)
+            elif not (item.optional or item.when is not None):
+                first = item.first_records()
+                self.structure_error(
+                    f"expected group `{item.name}` starting with record `{first[0].name}` "
+                    f"({describe_identity(first[0])})",
+                    self.current,
+                )
+
+    def structure_error(self, message: str, line: Line | None) -> None:
+        found = "the end of the file" if line is None else line.text[:40]
+        self.errors.add(
+            ParseError(
+                "PRS104",
+                message,
+                position=DataPosition(
+                    file=self.file_name,
+                    line=line.number if line else None,
+                    column=1 if line else None,
+                    byte_offset=line.offset if line else None,
+                ),
+                expected=message.removeprefix("expected "),
+                found=found,
+            )
+        )
+        raise self.errors.as_group()
+
+    # -- records and fields --------------------------------------------------------------
+
+    def record(self, record: RecordPlan) -> None:
+        line = self.current
+        assert line is not None
+        self.advance()
+        self.report.records += 1
+        number = self.record_counts.get(record.name, 0) + 1
+        self.record_counts[record.name] = number
+        label = f"{record.name}#{number}"
+        values: dict[str, Any] = {}
+        computed: list[tuple[FieldPlan, str]] = []  # checked once the item is complete
+        for plan in record.fields:
+            raw = self.raw(plan, line, label)
+            if raw is None or plan.kind in ("const", "fill"):
+                continue
+            if plan.kind == "value":
+                computed.append((plan, raw))
+                continue
+            value = self.decode(plan, raw, line, label)
+            if value is None:
+                continue
+            values[plan.name] = value
+            if len(plan.binds) == 1:
+                self.assign(plan.binds[0], value)
+            else:
+                for path, part in zip(plan.binds, value, strict=True):
+                    self.assign(path, part)
+        self.pending[-1].extend((plan, raw, line, label, values) for plan, raw in computed)
+        if record.totals:
+            tally(record, self.scope, values, self.totals, self.evaluate)
+
+    def raw(self, plan: FieldPlan, line: Line, label: str) -> str | None:
+        if plan.width is not None:
+            return line.text[plan.start : plan.start + plan.width]
+        if plan.start < len(line.cells):
+            return line.cells[plan.start]
+        if plan.optional:
+            return None
+        self.field_error(
+            "PRS105",
+            "the record has too few fields",
+            plan,
+            line,
+            label,
+            expected=f"field {plan.start + 1}",
+            found=line.text,
+        )
+        return None
+
+    def decode(self, plan: FieldPlan, raw: str, line: Line, label: str) -> Any:
+        if plan.codec.strips_padding:
+            text = raw.lstrip(plan.pad) if plan.right else raw.rstrip(plan.pad)
+        else:
+            text = raw.strip()
+        if not text and (plan.optional or plan.codec.strips_padding):
+            return None  # a blank text is an absent value
+        try:
+            return plan.codec.decode(text)
+        except LeafError as exc:
+            self.field_error(
+                "PRS106", str(exc), plan, line, label, expected=exc.expected, found=raw
+            )
+            return None
+
+    def check_pending(self) -> None:
+        for plan, raw, line, label, values in self.pending.pop():
+            self.check_computed(plan, raw, line, label, values)
+
+    def check_computed(
+        self, plan: FieldPlan, raw: str, line: Line, label: str, values: dict[str, Any]
+    ) -> None:
+        assert plan.expression is not None
+        self.scope["record"] = values
+        expected_value = self.evaluate(plan.expression)
+        del self.scope["record"]
+        if expected_value is None:
+            return
+        try:
+            text = plan.codec.encode(expected_value)
+        except LeafError as exc:
+            self.field_error(
+                "PRS107",
+                f"cannot lay out the computed value: {exc}",
+                plan,
+                line,
+                label,
+                expected=exc.expected,
+                found=raw,
+            )
+            return
+        width = plan.width
+        if width is not None and len(text) < width:
+            text = text.rjust(width, plan.pad) if plan.right else text.ljust(width, plan.pad)
+        if text != raw:
+            self.field_error(
+                "PRS110",
+                f"`{plan.name}` does not match the file's contents",
+                plan,
+                line,
+                label,
+                expected=text,
+                found=raw,
+            )
+        else:
+            values[plan.name] = expected_value
+
+    def evaluate(self, expression: Expression) -> Any:
+        try:
+            return expression.evaluate(self.scope)
+        except ErengineError as error:
+            self.errors.add(error)
+            return None
+
+    def assign(self, path: ModelPath, value: Any) -> None:
+        head = self.scope.get(path[0])
+        if isinstance(head, dict) and len(path) > 1 and path[0] not in ("totals", "context"):
+            target, keys = head, path[1:]
+        else:
+            target, keys = self.root, path
+        owner = _walk(target, keys[:-1])
+        owner[keys[-1]] = _combine(owner.get(keys[-1]), value)
+
+    def field_error(
+        self,
+        code: str,
+        message: str,
+        plan: FieldPlan,
+        line: Line,
+        label: str,
+        *,
+        expected: str | None,
+        found: str | None,
+    ) -> None:
+        self.errors.add(
+            ParseError(
+                code,
+                message,
+                position=DataPosition(
+                    file=self.file_name,
+                    line=line.number,
+                    column=plan.start + 1 if self.fixed else None,
+                    end_column=plan.start + 1 + plan.width if plan.width else None,
+                    byte_offset=line.offset + plan.start if self.fixed else line.offset,
+                    record=label,
+                    field=plan.name,
+                ),
+                expected=expected,
+                found=found,
+                span=plan.span,
+            )
+        )
+
+
+def _walk(target: dict[str, Any], keys: ModelPath) -> dict[str, Any]:
+    for key in keys:
+        child = target.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            target[key] = child
+        target = child
+    return target
+
+
+def _combine(existing: Any, value: Any) -> Any:
+    """Date and time fields bound to one datetime complete each other."""
+    if isinstance(existing, dt.date) and isinstance(value, dt.time):
+        base = (
+            existing
+            if isinstance(existing, dt.datetime)
+            else dt.datetime.combine(existing, dt.time())
+        )
+        return base.replace(hour=value.hour, minute=value.minute, second=value.second)
+    if isinstance(existing, dt.time) and isinstance(value, dt.date):
+        return dt.datetime.combine(value, existing)
+    return value
+
+
+def read_records(
+    plan: RecordLayoutPlan, stream: BinaryIO, *, file_name: str | None = None
+) -> Iterator[ListItem]:
+    """Stream the completed list items of a file (not attached to their parents)."""
+    return iter(RecordReader(plan, stream, file_name=file_name))
+
+
+def read_document(
+    plan: RecordLayoutPlan, stream: BinaryIO, *, file_name: str | None = None
+) -> tuple[dict[str, Any], ReadReport]:
+    """Read a whole file into model data."""
+    reader = RecordReader(plan, stream, file_name=file_name, attach=True)
+    for _ in reader:
+        pass
+    return reader.root, reader.report

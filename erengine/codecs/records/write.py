@@ -1,0 +1,241 @@
+"""Writing model data through a record layout plan.
+
+The writer walks the plan once, iterating each ``for_each`` list as it goes, so a list may be
+a generator and memory stays flat. Totals accumulate as records are written; computed fields
+(trailers) read them. Every problem is collected with the record, field and JSON path it
+concerns; the caller writes to a temporary file and publishes it only on success.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from erengine.codecs.leaf import LeafError
+from erengine.codecs.records.framing import RecordSink
+from erengine.codecs.records.plan import (
+    FieldPlan,
+    GroupPlan,
+    RecordLayoutPlan,
+    RecordPlan,
+    scope_value,
+    tally,
+)
+from erengine.errors import DataPosition, ErengineError, ErrorCollector, ValidationError
+from erengine.expr import Expression
+
+
+@dataclass
+class WriteReport:
+    records: int = 0
+    bytes_written: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+class RecordWriter:
+    def __init__(
+        self,
+        plan: RecordLayoutPlan,
+        sink: BinaryIO,
+        *,
+        context: Mapping[str, Any] | None = None,
+        error_limit: int = 100,
+    ) -> None:
+        self.plan = plan
+        self.sink = RecordSink(sink, plan.file)
+        self.context = dict(context or {})
+        self.errors = ErrorCollector(limit=error_limit)
+        self.report = WriteReport()
+        self.totals: dict[str, Any] = {}
+        self.record_counts: dict[str, int] = {}
+        self.list_stack: list[tuple[str, int]] = []
+        self.delimited = plan.file.type == "delimited"
+
+    def write(self, data: Mapping[str, Any]) -> WriteReport:
+        scope: dict[str, Any] = dict(data)
+        scope["context"] = self.context
+        scope["totals"] = self.totals
+        header = getattr(self.plan.file, "header", None)
+        if header:
+            self.sink.write(self.sink.cells_to_text(list(header)))
+        self.group(self.plan.root, scope)
+        self.errors.raise_if_any()
+        self.sink.finish()
+        self.report.records = self.sink.count
+        self.report.bytes_written = self.sink.bytes_written
+        return self.report
+
+    def group(self, group: GroupPlan, scope: dict[str, Any]) -> None:
+        if group.for_each is None:
+            for name in group.totals:
+                self.totals[name] = 0
+            self.items(group, scope)
+            return
+        items = scope_value(scope, group.for_each)
+        if items is None:
+            items = ()
+        if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+            self.fail(
+                "VAL101",
+                f"`{'.'.join(group.for_each)}` must be a list for group `{group.name}`",
+                group.name,
+                None,
+                expected="a list",
+                found=type(items).__name__,
+            )
+            return
+        self.list_stack.append((group.for_each[-1], 0))
+        for index, item in enumerate(items):
+            self.list_stack[-1] = (group.for_each[-1], index)
+            scope[group.item_name] = item
+            for name in group.totals:
+                self.totals[name] = 0
+            self.items(group, scope)
+        self.list_stack.pop()
+        scope.pop(group.item_name, None)
+
+    def items(self, group: GroupPlan, scope: dict[str, Any]) -> None:
+        for item in group.items:
+            if item.when is not None and not self.evaluate(item.when, scope):
+                continue
+            if isinstance(item, RecordPlan):
+                self.record(item, scope)
+            else:
+                self.group(item, scope)
+
+    def record(self, record: RecordPlan, scope: dict[str, Any]) -> None:
+        number = self.record_counts.get(record.name, 0) + 1
+        self.record_counts[record.name] = number
+        label = f"{record.name}#{number}"
+        values: dict[str, Any] | None = {} if record.needs_values else None
+        parts: list[str] = []
+        for plan in record.fields:
+            parts.append(self.field(plan, scope, label, values))
+        text = self.sink.cells_to_text(parts) if self.delimited else "".join(parts)
+        try:
+            self.sink.write(text)
+        except UnicodeEncodeError as exc:
+            self.fail(
+                "VAL104",
+                f"character {text[exc.start]!r} cannot be written in {self.plan.file.encoding}",
+                label,
+                self._field_at(record, exc.start),
+                expected=f"{self.plan.file.encoding} characters",
+                found=text[exc.start],
+            )
+        if record.totals:
+            tally(record, scope, values, self.totals, lambda e: self.evaluate(e, scope))
+
+    def _field_at(self, record: RecordPlan, column: int) -> FieldPlan | None:
+        for plan in record.fields:
+            if plan.width is not None and plan.start <= column < plan.start + plan.width:
+                return plan
+        return None
+
+    def field(
+        self,
+        plan: FieldPlan,
+        scope: dict[str, Any],
+        label: str,
+        values: dict[str, Any] | None,
+    ) -> str:
+        kind = plan.kind
+        if kind == "const":
+            return plan.const or ""
+        if kind == "fill":
+            return plan.pad * (plan.width or 0)
+        if kind == "bind":
+            if len(plan.binds) == 1:
+                value = scope_value(scope, plan.binds[0])
+            else:
+                value = tuple(scope_value(scope, path) for path in plan.binds)
+            if value is None and plan.expression is not None:
+                value = self.evaluate(plan.expression, scope)
+        else:
+            assert plan.expression is not None
+            value = self.evaluate(plan.expression, scope)
+        if values is not None:
+            values[plan.name] = value
+        if value is None:
+            if plan.optional:
+                return " " * (plan.width or 0)
+            self.fail("VAL102", "a value is required", label, plan, expected="a value", found=None)
+            return " " * (plan.width or 0)
+        try:
+            text = plan.codec.encode(value)
+        except LeafError as exc:
+            self.fail("VAL103", str(exc), label, plan, expected=exc.expected, found=exc.found)
+            return " " * (plan.width or 0)
+        return self.layout(plan, text, label)
+
+    def layout(self, plan: FieldPlan, text: str, label: str) -> str:
+        width = plan.width
+        if width is None or len(text) == width:
+            return text
+        if len(text) < width:
+            return text.rjust(width, plan.pad) if plan.right else text.ljust(width, plan.pad)
+        if plan.truncate:
+            self.report.warnings.append(
+                f"record {label} field {plan.name}: {text!r} cut to {width} characters"
+            )
+            return text[:width]
+        self.fail(
+            "VAL105",
+            f"value is {len(text)} characters, the field holds {width}",
+            label,
+            plan,
+            expected=f"at most {width} characters",
+            found=text,
+        )
+        return text[:width]
+
+    def evaluate(self, expression: Expression, scope: dict[str, Any]) -> Any:
+        try:
+            return expression.evaluate(scope)
+        except ErengineError as error:
+            self.errors.add(error)
+            return None
+
+    def fail(
+        self,
+        code: str,
+        message: str,
+        label: str,
+        plan: FieldPlan | None,
+        *,
+        expected: str | None,
+        found: object,
+    ) -> None:
+        self.errors.add(
+            ValidationError(
+                code,
+                message,
+                rule="format",
+                position=DataPosition(
+                    record=label,
+                    field=plan.name if plan else None,
+                    json_path=self.json_path(plan),
+                ),
+                expected=expected,
+                found=None if found is None else str(found),
+                span=plan.span if plan else None,
+            )
+        )
+
+    def json_path(self, plan: FieldPlan | None) -> str:
+        path = "$" + "".join(f".{name}[{index}]" for name, index in self.list_stack)
+        if plan is not None and plan.binds:
+            path += "." + ".".join(plan.binds[0][1:] or plan.binds[0])
+        return path
+
+
+def write_records(
+    plan: RecordLayoutPlan,
+    data: Mapping[str, Any],
+    sink: BinaryIO,
+    *,
+    context: Mapping[str, Any] | None = None,
+) -> WriteReport:
+    """Write ``data`` (model form; lists may be generators) to ``sink``."""
+    return RecordWriter(plan, sink, context=context).write(data)

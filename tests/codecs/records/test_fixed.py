@@ -1,0 +1,197 @@
+"""The fixed-width codec, both directions, on a small format of its own."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from erengine.codecs.records.read import RecordReader
+from erengine.codecs.records.write import write_records
+from erengine.errors import ErrorGroup, ParseError, ValidationError, flatten
+
+from .conftest import LayoutFactory
+
+FORMAT = """\
+kind: format
+name: acme
+version: 1.0.0
+model: payments@^1
+file: {type: fixed, width: 30, encoding: ascii, newline: "\\r\\n", block: {size: 4, filler: "9"}}
+totals:
+  item_count: {count: [item]}
+  item_sum: {sum: "{{ record.amount }}", records: [item]}
+structure:
+  - record: header
+    fields:
+      - {len: 1, const: "H"}
+      - {len: 8, bind: created, format: "date('%Y%m%d')"}
+      - {len: 21, bind: sender, optional: true}
+  - group: items
+    for_each: items
+    as: item
+    structure:
+      - record: item
+        fields:
+          - {len: 1, const: "I"}
+          - {len: 10, bind: item.amount, format: "amount(decimals=2)"}
+          - {len: 19, bind: item.name, truncate: true}
+      - record: note
+        when: "{{ item.note is defined }}"
+        fields:
+          - {len: 1, const: "N"}
+          - {len: 29, bind: item.note}
+  - record: trailer
+    fields:
+      - {len: 1, const: "T"}
+      - {len: 5, value: "{{ totals.item_count }}", format: "integer()"}
+      - {len: 12, value: "{{ totals.item_sum }}", format: "amount(decimals=2)"}
+      - {len: 12, fill: " "}
+"""
+
+DATA: dict[str, Any] = {
+    "created": __import__("datetime").date(2024, 3, 1),
+    "sender": "ACME",
+    "items": [
+        {"amount": Decimal("12.50"), "name": "Alice"},
+        {"amount": Decimal("0.99"), "name": "Bob", "note": "thanks"},
+    ],
+}
+
+EXPECTED = (
+    b"H20240301ACME                 \r\n"
+    b"I0000001250Alice              \r\n"
+    b"I0000000099Bob                \r\n"
+    b"Nthanks                       \r\n"
+    b"T00002000000001349            \r\n"
+    b"999999999999999999999999999999\r\n"
+    b"999999999999999999999999999999\r\n"
+    b"999999999999999999999999999999\r\n"
+)
+
+
+def write(layout: LayoutFactory, data: dict[str, Any], text: str = FORMAT) -> bytes:
+    sink = io.BytesIO()
+    write_records(layout(text), data, sink)
+    return sink.getvalue()
+
+
+def read(layout: LayoutFactory, data: bytes, text: str = FORMAT) -> dict[str, Any]:
+    reader = RecordReader(layout(text), io.BytesIO(data), file_name="in.txt", attach=True)
+    for _ in reader:
+        pass
+    return reader.root
+
+
+def test_write_lays_out_records_totals_and_blocks(layout: LayoutFactory) -> None:
+    assert write(layout, DATA) == EXPECTED
+
+
+def test_read_gives_back_the_data_and_write_gives_back_the_bytes(layout: LayoutFactory) -> None:
+    data = read(layout, EXPECTED)
+    assert data == DATA
+    assert write(layout, data) == EXPECTED
+
+
+def test_lists_may_be_generators(layout: LayoutFactory) -> None:
+    streamed = dict(DATA, items=(item for item in DATA["items"]))
+    assert write(layout, streamed) == EXPECTED
+
+
+def test_reading_tolerates_lf_no_final_newline_and_no_blocking(layout: LayoutFactory) -> None:
+    unix = EXPECTED.replace(b"\r\n", b"\n")[: -(31 * 3) - 1]
+    assert read(layout, unix) == DATA
+    no_newlines = EXPECTED.replace(b"\r\n", b"")
+    assert read(layout, no_newlines) == DATA
+
+
+def test_a_trailer_that_does_not_match_its_items_is_reported(layout: LayoutFactory) -> None:
+    bad = EXPECTED.replace(b"T00002000000001349", b"T00003000000001348")
+    with pytest.raises(ErrorGroup) as caught:
+        read(layout, bad)
+    errors = [e for e in flatten(caught.value) if isinstance(e, ParseError)]
+    assert [(e.code, e.position.line, e.position.field, e.expected, e.found) for e in errors] == [
+        ("PRS110", 5, "field1", "00002", "00003"),
+        ("PRS110", 5, "field2", "000000001349", "000000001348"),
+    ]
+    assert str(errors[0]).startswith("PRS110 in.txt:5:2-6 record trailer#1 field field1")
+
+
+def test_all_field_errors_are_collected_with_positions(layout: LayoutFactory) -> None:
+    bad = EXPECTED.replace(b"I0000001250", b"I00000012x0").replace(b"H20240301", b"H20241301")
+    with pytest.raises(ErrorGroup) as caught:
+        read(layout, bad)
+    found = {
+        (e.code, e.position.line, e.position.column, e.position.field)
+        for e in flatten(caught.value)
+        if isinstance(e, ParseError)
+    }
+    assert ("PRS106", 1, 2, "created") in found
+    assert ("PRS106", 2, 2, "amount") in found
+
+
+def test_unexpected_record_names_what_was_expected(layout: LayoutFactory) -> None:
+    bad = EXPECTED.replace(b"T00002", b"X00002")
+    with pytest.raises(ErrorGroup) as caught:
+        read(layout, bad)
+    error = flatten(caught.value)[-1]
+    assert isinstance(error, ParseError)
+    assert error.code == "PRS104"
+    assert error.position.line == 5
+    assert "record `trailer` ('T' at column 1)" in error.message
+
+
+def test_truncated_file_is_reported(layout: LayoutFactory) -> None:
+    with pytest.raises(ParseError) as caught:
+        read(layout, EXPECTED[:70])
+    assert caught.value.code == "PRS102"  # the cut line is shorter than a record
+    assert caught.value.position.line == 3
+
+
+def test_undecodable_bytes_are_reported_with_offset(layout: LayoutFactory) -> None:
+    bad = EXPECTED.replace(b"Alice", b"Al\xe9ce")
+    with pytest.raises(ParseError) as caught:
+        read(layout, bad)
+    assert caught.value.code == "PRS101"
+    assert caught.value.position.line == 2
+    assert caught.value.position.byte_offset == 32 + 13
+
+
+def test_values_that_do_not_fit_are_errors_not_silently_cut(layout: LayoutFactory) -> None:
+    data = dict(DATA, sender="X" * 22, items=[{"amount": Decimal("1.234"), "name": "N"}])
+    with pytest.raises(ErrorGroup) as caught:
+        write(layout, data)
+    errors = [e for e in flatten(caught.value) if isinstance(e, ValidationError)]
+    assert {(e.code, e.position.field) for e in errors} == {
+        ("VAL105", "sender"),
+        ("VAL103", "amount"),
+        ("VAL103", "field2"),  # the trailer's sum holds the amount that did not fit
+    }
+    assert errors[1].position.json_path == "$.items[0].amount"
+
+
+def test_declared_truncation_is_reported_as_a_warning(layout: LayoutFactory) -> None:
+    data = dict(DATA, items=[{"amount": Decimal("1"), "name": "N" * 25}])
+    sink = io.BytesIO()
+    report = write_records(layout(FORMAT), data, sink)
+    assert report.warnings == [
+        "record item#1 field name: 'NNNNNNNNNNNNNNNNNNNNNNNNN' cut to 19 characters"
+    ]
+
+
+def test_characters_outside_the_encoding_are_errors(layout: LayoutFactory) -> None:
+    data = dict(DATA, sender="Müller")
+    with pytest.raises(ErrorGroup) as caught:
+        write(layout, data)
+    error = flatten(caught.value)[0]
+    assert error.code == "VAL104"
+    assert isinstance(error, ValidationError)
+    assert error.position.field == "sender"
+
+
+def test_trailing_data_after_the_structure_is_an_error(layout: LayoutFactory) -> None:
+    with pytest.raises(ErrorGroup) as caught:
+        read(layout, EXPECTED + b"H20240301ACME                 \r\n")
+    assert flatten(caught.value)[0].code == "PRS104"
