@@ -1,0 +1,375 @@
+"""SSH connections with pinned host keys, timeouts everywhere, and errors we can act on.
+
+We drive ``paramiko.Transport`` ourselves rather than ``SSHClient`` so the host key is checked
+against the pins *before* any credential is sent, and so every wait has a bound: connect,
+banner, authentication, channel open, each SFTP reply (channel timeout) and an outer deadline
+that closes the transport, because a black-holed link can outlive socket timeouts.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat as stat_mode
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, BinaryIO, cast
+
+import paramiko
+
+from .endpoint import AuthSettings, SftpEndpoint
+from .errors import (
+    AuthenticationFailedError,
+    ConnectFailedError,
+    ConnectionLostError,
+    EndpointConfigError,
+    HostKeyMismatchError,
+    HostKeyUnknownError,
+    OperationTimeoutError,
+    RemoteFailureError,
+    RemoteNotFoundError,
+    RemotePermissionError,
+    SftpError,
+    TargetExistsError,
+)
+from .remote import ByteSink, Progress, RemoteEntry, RemoteStat
+
+CHUNK = 32768  # paramiko's largest SFTP write request
+
+_AuthMethod = Callable[[paramiko.Transport, str], object]
+
+
+@dataclass(frozen=True, slots=True)
+class HostKeyInfo:
+    key_type: str
+    fingerprint: str
+    known_hosts_line: str
+
+
+def known_hosts_name(host: str, port: int) -> str:
+    return host if port == 22 else f"[{host}]:{port}"
+
+
+def fetch_host_key(host: str, port: int = 22, timeout: float = 10.0) -> HostKeyInfo:
+    """Ask a server for its key without authenticating, to pin a new bank."""
+    transport = _start_transport(host, port, timeout)
+    try:
+        key = transport.get_remote_server_key()
+    finally:
+        transport.close()
+    return HostKeyInfo(
+        key_type=key.get_name(),
+        fingerprint=key.fingerprint,
+        known_hosts_line=f"{known_hosts_name(host, port)} {key.get_name()} {key.get_base64()}",
+    )
+
+
+class SftpSession:
+    """One authenticated SFTP connection to an ``SftpEndpoint``; see ``RemoteFS``."""
+
+    def __init__(self, endpoint: SftpEndpoint) -> None:
+        self._endpoint = endpoint
+        self._label = endpoint.label
+        self._aborted = threading.Event()
+        self._transport = _start_transport(endpoint.host, endpoint.port, endpoint.timeouts.connect)
+        try:
+            key = self._transport.get_remote_server_key()
+            self._fingerprint = _verify_host_key(endpoint, key)
+            _authenticate(self._transport, endpoint)
+            with self._translate("open sftp", None):
+                client = paramiko.SFTPClient.from_transport(self._transport)
+                if client is None:
+                    raise ConnectionLostError("server refused the sftp subsystem")
+                channel = client.get_channel()
+                assert channel is not None  # from_transport always opens one
+                channel.settimeout(endpoint.timeouts.operation)
+                self._sftp = client
+        except BaseException:
+            self._transport.close()
+            raise
+
+    @property
+    def label(self) -> str:
+        return self._label
+
+    @property
+    def host_key_fingerprint(self) -> str | None:
+        return self._fingerprint
+
+    def stat(self, path: str) -> RemoteStat | None:
+        with self._translate("stat", path):
+            try:
+                attributes = self._sftp.stat(path)
+            except FileNotFoundError:
+                return None
+        return RemoteStat(size=attributes.st_size or 0, mtime=int(attributes.st_mtime or 0))
+
+    def list_folder(self, folder: str) -> list[RemoteEntry]:
+        with self._translate("list", folder):
+            attributes = self._sftp.listdir_attr(folder)
+        return [
+            RemoteEntry(
+                name=item.filename,
+                size=item.st_size or 0,
+                mtime=int(item.st_mtime or 0),
+                is_file=stat_mode.S_ISREG(item.st_mode or 0),
+            )
+            for item in attributes
+        ]
+
+    def write(
+        self, path: str, source: BinaryIO, *, offset: int, size: int, progress: Progress | None
+    ) -> None:
+        with (
+            self._translate("upload", path),
+            self._sftp.open(path, "wb" if offset == 0 else "r+b") as remote,
+        ):
+            remote.seek(offset)
+            # Pipelined writes stream without waiting for each ack; errors the server
+            # reports late are dropped by paramiko at close, so callers stat afterwards.
+            remote.set_pipelined(True)
+            done = offset
+            while chunk := source.read(CHUNK):
+                remote.write(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, size)
+
+    def read(self, path: str, sink: ByteSink, progress: Progress | None) -> int:
+        with self._translate("download", path):
+            # getfo only calls write(); prefetch keeps many reads in flight.
+            return self._sftp.getfo(path, cast("IO[bytes]", sink), callback=progress)
+
+    def rename(self, source: str, target: str) -> None:
+        with self._translate("rename", target):
+            try:
+                self._sftp.rename(source, target)
+            except PermissionError:
+                raise
+            except OSError:
+                # OpenSSH answers a bare "Failure" when the target exists (rename is
+                # link()+unlink()); stat to tell a collision from other failures.
+                if self._sftp_exists(target):
+                    raise TargetExistsError(
+                        "the target name already exists",
+                        host=self._label,
+                        operation="rename",
+                        remote_path=target,
+                    ) from None
+                raise
+
+    def replace(self, source: str, target: str) -> None:
+        with self._translate("posix-rename", target):
+            self._sftp.posix_rename(source, target)
+
+    def remove(self, path: str) -> None:
+        with self._translate("remove", path):
+            self._sftp.remove(path)
+
+    def make_folders(self, folder: str) -> None:
+        current = ""
+        for part in folder.split("/"):
+            if part in ("", "."):
+                current = "/" if not current and folder.startswith("/") else current
+                continue
+            current = f"{current.rstrip('/')}/{part}" if current else part
+            if self.stat(current) is None:
+                with self._translate("mkdir", current):
+                    self._sftp.mkdir(current)
+
+    @contextmanager
+    def deadline(self, seconds: float) -> Iterator[None]:
+        timer = threading.Timer(seconds, self._abort)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def _abort(self) -> None:
+        self._aborted.set()
+        self._transport.close()
+
+    def _sftp_exists(self, path: str) -> bool:
+        try:
+            self._sftp.stat(path)
+        except OSError:
+            return False
+        return True
+
+    @contextmanager
+    def _translate(self, operation: str, path: str | None) -> Iterator[None]:
+        """Turn paramiko's and the socket layer's exceptions into ``SftpError``s."""
+        where = {"host": self._label, "operation": operation, "remote_path": path}
+        try:
+            yield
+        except SftpError:
+            raise
+        except Exception as exc:
+            if self._aborted.is_set():
+                raise OperationTimeoutError(
+                    f"no result within the deadline of {self._endpoint.timeouts.deadline:g} s",
+                    **where,
+                ) from exc
+            raise _classify(exc, alive=self._transport.is_active(), **where) from exc
+
+
+def _classify(exc: Exception, *, alive: bool, **where: str | None) -> SftpError:
+    if isinstance(exc, TimeoutError):
+        return OperationTimeoutError("the server stopped answering", **where)
+    if isinstance(exc, FileNotFoundError):
+        return RemoteNotFoundError("no such file or folder", **where)
+    if isinstance(exc, PermissionError):
+        return RemotePermissionError("the server refused permission", **where)
+    if isinstance(exc, EOFError | paramiko.SSHException | paramiko.sftp.SFTPError) or not alive:
+        return ConnectionLostError(f"connection lost ({type(exc).__name__})", **where)
+    if isinstance(exc, OSError):
+        # SSH_FX_FAILURE carries no errno: disk full, quota, missing posix-rename support ...
+        return RemoteFailureError(
+            f"the server reported a failure: {exc.args[0] if exc.args else exc}",
+            hint="disk full, quota exceeded, or an unsupported request on the server",
+            **where,
+        )
+    return ConnectionLostError(f"unexpected {type(exc).__name__}: {exc}", **where)
+
+
+def _start_transport(host: str, port: int, timeout: float) -> paramiko.Transport:
+    label = f"{host}:{port}"
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except OSError as exc:
+        raise ConnectFailedError(
+            f"cannot connect ({exc.strerror or type(exc).__name__})",
+            host=label,
+            operation="connect",
+        ) from exc
+    # Request/response patterns (small files, stats, renames) stall ~30 ms per round trip
+    # on Nagle + delayed ACK without this.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    transport = paramiko.Transport(sock)
+    transport.banner_timeout = timeout
+    transport.handshake_timeout = timeout
+    transport.auth_timeout = timeout
+    transport.channel_timeout = timeout
+    try:
+        transport.start_client(timeout=timeout)
+    except (paramiko.SSHException, EOFError, OSError) as exc:
+        transport.close()
+        raise ConnectFailedError(
+            "the SSH handshake did not complete", host=label, operation="connect"
+        ) from exc
+    return transport
+
+
+def _verify_host_key(endpoint: SftpEndpoint, key: paramiko.PKey) -> str:
+    fingerprint = key.fingerprint
+    pins = endpoint.host_keys
+    if fingerprint in pins.fingerprints:
+        return fingerprint
+    known: list[paramiko.PKey] = []
+    if pins.known_hosts is not None:
+        host_keys = paramiko.HostKeys()
+        try:
+            host_keys.load(str(pins.known_hosts))
+        except OSError as exc:
+            raise EndpointConfigError(
+                f"cannot read known_hosts file {pins.known_hosts} ({exc.strerror})",
+                host=endpoint.label,
+                operation="verify host key",
+            ) from None
+        entry = host_keys.lookup(known_hosts_name(endpoint.host, endpoint.port))
+        known = list(entry.values()) if entry is not None else []
+    if any(candidate.asbytes() == key.asbytes() for candidate in known):
+        return fingerprint
+    expected = sorted({*pins.fingerprints, *(candidate.fingerprint for candidate in known)})
+    if not expected:
+        raise HostKeyUnknownError(
+            f"the server's {key.get_name()} key {fingerprint} is not pinned",
+            host=endpoint.label,
+            operation="verify host key",
+            fingerprint=fingerprint,
+            hint="confirm the fingerprint with the bank out of band, then add it to "
+            "host_keys.fingerprints (see `erengine sftp fingerprint`)",
+        )
+    raise HostKeyMismatchError(
+        f"the server presented {key.get_name()} key {fingerprint}, "
+        f"but the pinned key(s) are {', '.join(expected)}",
+        host=endpoint.label,
+        operation="verify host key",
+        fingerprint=fingerprint,
+        hint="the key changed or the connection is intercepted; ask the bank before re-pinning",
+    )
+
+
+def _authenticate(transport: paramiko.Transport, endpoint: SftpEndpoint) -> None:
+    where = {"host": endpoint.label, "operation": "authenticate"}
+    for method in _auth_methods(endpoint.auth, endpoint.label):
+        try:
+            method(transport, endpoint.user)
+        except paramiko.AuthenticationException:
+            continue
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            raise ConnectionLostError("connection lost during authentication", **where) from exc
+        if transport.is_authenticated():
+            return
+    raise AuthenticationFailedError(
+        f"the server refused the credentials of user {endpoint.user!r}",
+        **where,
+        hint="check that the bank registered our public key for this user",
+    )
+
+
+def _auth_methods(auth: AuthSettings, label: str) -> Iterator[_AuthMethod]:
+    if auth.key_file is not None:
+        yield _public_key_method(_load_key(auth, label))
+    if auth.agent:
+        for agent_key in paramiko.Agent().get_keys():
+            yield _public_key_method(agent_key)
+    if auth.password_env is not None:
+        password = _secret(auth.password_env, label)
+        yield lambda transport, user: transport.auth_password(user, password)
+
+
+def _public_key_method(key: paramiko.PKey) -> _AuthMethod:
+    return lambda transport, user: transport.auth_publickey(user, key)
+
+
+def _load_key(auth: AuthSettings, label: str) -> paramiko.PKey:
+    assert auth.key_file is not None
+    passphrase = _secret(auth.key_passphrase_env, label) if auth.key_passphrase_env else None
+    try:
+        return paramiko.PKey.from_path(auth.key_file, passphrase)
+    except OSError as exc:
+        raise EndpointConfigError(
+            f"cannot read key file {auth.key_file} ({exc.strerror})",
+            host=label,
+            operation="load key",
+        ) from None
+    except paramiko.PasswordRequiredException:
+        raise EndpointConfigError(
+            f"key file {auth.key_file} is encrypted",
+            host=label,
+            operation="load key",
+            hint="name the variable holding its passphrase in auth.key_passphrase_env",
+        ) from None
+    except paramiko.SSHException:
+        raise EndpointConfigError(
+            f"key file {auth.key_file} is not a usable private key (or the passphrase is wrong)",
+            host=label,
+            operation="load key",
+        ) from None
+
+
+def _secret(variable: str | None, label: str) -> str:
+    value = os.environ.get(variable or "")
+    if not value:
+        raise EndpointConfigError(
+            f"environment variable {variable} is not set", host=label, operation="authenticate"
+        )
+    return value
