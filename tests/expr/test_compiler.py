@@ -166,7 +166,15 @@ def test_optional_fields_read_as_absent(evaluate: Evaluate, source: str, expecte
 
 @pytest.mark.parametrize(
     "source",
-    ["{{ p.iban == 'x' }}", "{{ p.iban ~ 'x' }}", "{{ 'a' if p.iban else 'b' }}", "x{{ p.iban }}"],
+    [
+        "{{ p.iban | pad(3) }}",
+        "{{ amount(p.iban) }}",
+        "{{ p.iban | length }}",
+        "{{ p.iban == 'x' }}",
+        "{{ p.iban ~ 'x' }}",
+        "{{ 'a' if p.iban else 'b' }}",
+        "x{{ p.iban }}",
+    ],
 )
 def test_using_a_missing_field_is_an_error(evaluate: Evaluate, source: str) -> None:
     with pytest.raises(ExpressionError) as caught:

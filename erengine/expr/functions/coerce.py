@@ -10,6 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from jinja2 import Undefined
+
 from erengine.expr.errors import WRONG_TYPE, ExpressionError
 
 
@@ -22,6 +24,9 @@ def describe(value: Any) -> str:
 
 
 def wrong_type(function: str, expected: str, value: Any) -> ExpressionError:
+    """The error for a value of the wrong kind; a missing value reports what is missing."""
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()  # raises UndefinedError naming the missing name
     return ExpressionError(WRONG_TYPE, f"{function}: expected {expected}, found {describe(value)}")
 
 
