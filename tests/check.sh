@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what the checks need on a fresh machine, then runs every check:
+# ruff, mypy --strict, import-linter contracts and the whole pytest suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Real servers the integration tests start themselves (never mocked).
+if [ ! -x /usr/sbin/sshd ]; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null
+fi
+
+python3 -m venv .venv
+.venv/bin/python -m pip install -q -e '.[test]'
+
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+.venv/bin/lint-imports
+.venv/bin/pytest
