@@ -1,7 +1,8 @@
 """The persistent record of what was delivered and picked up (SQLite, one file per user).
 
-Pickup rows move through ``claimed → downloaded → processing → processed | rejected |
-duplicate → closed``. A claim is committed before any byte is fetched; a failed fetch deletes
+Pickup rows move through ``claimed → downloaded → processing → processed | rejected``, or
+``claimed → duplicate``; the remote clean-up (move, delete, leave) then sets ``outcome``,
+which closes the row. A claim is committed before any byte is fetched; a failed fetch deletes
 it (release); a claim left by a crash is fetched again on the next run. Every step commits
 before the next side effect starts, so a restart continues where the crash happened.
 
@@ -21,16 +22,7 @@ from typing import Literal
 
 from .errors import LocalFileError
 
-PickupState = Literal[
-    "claimed", "downloaded", "processing", "processed", "rejected", "duplicate", "closed"
-]
-UNFINISHED: tuple[PickupState, ...] = (
-    "downloaded",
-    "processing",
-    "processed",
-    "rejected",
-    "duplicate",
-)
+PickupState = Literal["claimed", "downloaded", "processing", "processed", "rejected", "duplicate"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pickups (
@@ -165,21 +157,22 @@ class Ledger:
         self._update(row_id, state=state, error=error)
 
     def close_pickup(self, row_id: int, outcome: str) -> None:
-        self._update(row_id, state="closed", outcome=outcome)
+        self._update(row_id, outcome=outcome)
 
     def first_with_content(self, endpoint: str, sha256: str, *, other_than: int) -> int | None:
         """The earliest pickup of the same bytes from this endpoint (a re-dropped statement)."""
         row = self._db.execute(
             "SELECT id FROM pickups WHERE endpoint=? AND sha256=? AND id<>?"
-            " AND state NOT IN ('claimed', 'duplicate') ORDER BY id LIMIT 1",
+            " AND state IN ('downloaded', 'processing', 'processed') ORDER BY id LIMIT 1",
             (endpoint, sha256, other_than),
         ).fetchone()
         return int(row[0]) if row else None
 
     def unfinished(self, endpoint: str) -> list[PickupRow]:
         """Rows a crash or a failed remote step left between download and close."""
-        marks = ", ".join("?" for _ in UNFINISHED)
-        return self._select_pickups(f"endpoint=? AND state IN ({marks})", (endpoint, *UNFINISHED))
+        return self._select_pickups(
+            "endpoint=? AND state<>'claimed' AND outcome IS NULL", (endpoint,)
+        )
 
     def pickups(self, endpoint: str) -> list[PickupRow]:
         return self._select_pickups("endpoint=?", (endpoint,))

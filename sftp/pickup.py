@@ -1,0 +1,441 @@
+"""Pickup: every complete inbox file reaches the consumer once, and is archived first.
+
+One run, under an inbox lock:
+1. finish what an earlier run left between download and close (ledger ``unfinished``);
+2. list the inbox, refuse unsafe names, keep files that match the patterns and are complete
+   (done marker, or size and mtime unchanged across ``stable_seconds`` and old enough);
+3. per file: claim in the ledger, download to a local temp file (hashing on the way), fsync,
+   check the size, spot the same bytes picked up before under another name, archive, rename
+   into the target folder, record, hand to the consumer, then move the remote file to
+   ``done/`` (or ``error/`` if the consumer refused it), delete it, or leave it.
+
+Each step commits to the ledger before the next side effect, so a crash anywhere is finished
+by the next run without fetching or handing over a file twice. One window remains, as in
+every system without a shared transaction: a crash after the consumer returned but before the
+ledger recorded it hands the file over again, flagged ``redelivered=True``; consumers key
+their own effects by ``sha256`` or ``ledger_id`` to stay idempotent there.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .archive import Archive, ManifestEntry
+from .durable import HashingWriter, copy_durably, file_sha256, fsync_folder
+from .endpoint import LocalEndpoint, SftpEndpoint
+from .errors import (
+    LocalFileError,
+    RemotePermissionError,
+    SftpError,
+    TargetExistsError,
+    UnsafeRemoteNameError,
+    VerificationError,
+)
+from .ledger import Ledger, PickupKey, PickupRow, PickupState
+from .link import Link, Opener, RetryNotice, opener_for
+from .lock import InboxLock
+from .remote import Progress, RemoteEntry, RemoteFS, check_remote_name, join
+
+
+@dataclass(frozen=True, slots=True)
+class PickedFile:
+    ledger_id: int
+    endpoint: str
+    remote_path: str
+    local_path: Path
+    size: int
+    sha256: str
+    archived_path: Path
+    redelivered: bool = False  # handed over before, but a crash hid the outcome
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ledger_id": self.ledger_id,
+            "remote_path": self.remote_path,
+            "local_path": str(self.local_path),
+            "size": self.size,
+            "sha256": self.sha256,
+            "archived_path": str(self.archived_path),
+            "redelivered": self.redelivered,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PassedOver:
+    """A remote file this run did not take, and why."""
+
+    remote_path: str
+    reason: str
+
+
+@dataclass
+class PickupReport:
+    picked: list[PickedFile] = field(default_factory=list)
+    rejected: list[PassedOver] = field(default_factory=list)  # the consumer refused them
+    duplicates: list[PassedOver] = field(default_factory=list)
+    waiting: list[PassedOver] = field(default_factory=list)  # not complete yet
+    refused: list[PassedOver] = field(default_factory=list)  # unsafe names, failed fetches
+    remote_outcomes: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        def listed(items: list[PassedOver]) -> list[dict[str, str]]:
+            return [{"remote_path": item.remote_path, "reason": item.reason} for item in items]
+
+        return {
+            "picked": [item.to_dict() for item in self.picked],
+            "rejected": listed(self.rejected),
+            "duplicates": listed(self.duplicates),
+            "waiting": listed(self.waiting),
+            "refused": listed(self.refused),
+            "remote_outcomes": dict(self.remote_outcomes),
+        }
+
+
+Consumer = Callable[[PickedFile], None]
+"""Processes a picked file; raising refuses it (the remote file then goes to ``error/``)."""
+
+StepHook = Callable[[str, str], None]
+"""Told (step, remote path) after each durable step; tests inject crashes here."""
+
+
+class Picker:
+    """Picks up complete files from one endpoint's inbox."""
+
+    def __init__(
+        self,
+        endpoint: SftpEndpoint | LocalEndpoint,
+        *,
+        ledger: Ledger,
+        archive: Archive,
+        opener: Opener | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        on_retry: RetryNotice | None = None,
+        progress: Callable[[str], Progress | None] | None = None,
+        step_hook: StepHook | None = None,
+    ) -> None:
+        self._endpoint = endpoint
+        self._ledger = ledger
+        self._archive = archive
+        self._link = Link(
+            opener or opener_for(endpoint), endpoint.retry, sleep=sleep, on_retry=on_retry
+        )
+        self._sleep = sleep
+        self._clock = clock
+        self._progress = progress
+        self._step_hook = step_hook
+
+    def pick_up(
+        self,
+        to_folder: Path,
+        consumer: Consumer | None = None,
+        *,
+        metadata: Mapping[str, str] | None = None,
+    ) -> PickupReport:
+        """Take every complete file; without a consumer, landing in ``to_folder`` is the
+        hand-over."""
+        report = PickupReport()
+        inbox = self._endpoint.folders.inbox
+        to_folder.mkdir(parents=True, exist_ok=True)
+        with InboxLock(self._ledger.path.parent / "locks", self._endpoint.name, inbox), self._link:
+            for row in self._ledger.unfinished(self._endpoint.name):
+                self._continue(row, consumer, report)
+            for entry in self._complete_files(report):
+                self._take(entry, to_folder, consumer, metadata or {}, report)
+        return report
+
+    # --- finding complete files -----------------------------------------------------------
+
+    def _complete_files(self, report: PickupReport) -> list[RemoteEntry]:
+        settings = self._endpoint.pickup
+        entries = self._list_inbox()
+        names = {entry.name for entry in entries}
+        now = self._clock()
+        candidates = []
+        for entry in entries:
+            if not entry.is_file or not self._wanted(entry.name, report):
+                continue
+            path = join(self._endpoint.folders.inbox, entry.name)
+            if entry.size < settings.min_size:
+                report.waiting.append(PassedOver(path, f"smaller than {settings.min_size} bytes"))
+            elif settings.done_marker is not None:
+                if settings.done_marker.format(name=entry.name) in names:
+                    candidates.append(entry)
+                else:
+                    report.waiting.append(PassedOver(path, "no done marker yet"))
+            elif now - entry.mtime < settings.min_age_seconds:
+                report.waiting.append(PassedOver(path, "younger than min_age_seconds"))
+            else:
+                candidates.append(entry)
+        if settings.done_marker is not None or settings.stable_seconds == 0 or not candidates:
+            return candidates
+        # Size and mtime must hold still across an interval: one quick re-poll is not enough
+        # for a writer that appends in bursts.
+        self._sleep(settings.stable_seconds)
+        again = {entry.name: entry for entry in self._list_inbox()}
+        stable = []
+        for entry in candidates:
+            later = again.get(entry.name)
+            if later is not None and (later.size, later.mtime) == (entry.size, entry.mtime):
+                stable.append(entry)
+            else:
+                path = join(self._endpoint.folders.inbox, entry.name)
+                report.waiting.append(PassedOver(path, "still changing"))
+        return stable
+
+    def _list_inbox(self) -> list[RemoteEntry]:
+        entries = self._link.run(lambda fs, _: fs.list_folder(self._endpoint.folders.inbox))
+        return sorted(entries, key=lambda entry: (entry.mtime, entry.name))
+
+    def _wanted(self, name: str, report: PickupReport) -> bool:
+        settings = self._endpoint.pickup
+        try:
+            check_remote_name(name, host=self._endpoint.label)
+        except UnsafeRemoteNameError as error:
+            report.refused.append(PassedOver(name, error.message))
+            return False
+        ignored = [self._endpoint.delivery.temp_pattern.format(name="*")]
+        if settings.done_marker is not None:
+            ignored.append(settings.done_marker.format(name="*"))
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in ignored):
+            return False
+        return any(fnmatch.fnmatchcase(name, p) for p in settings.include) and not any(
+            fnmatch.fnmatchcase(name, p) for p in settings.exclude
+        )
+
+    # --- taking one file ----------------------------------------------------------------
+
+    def _take(
+        self,
+        entry: RemoteEntry,
+        to_folder: Path,
+        consumer: Consumer | None,
+        metadata: Mapping[str, str],
+        report: PickupReport,
+    ) -> None:
+        endpoint = self._endpoint
+        remote_path = join(endpoint.folders.inbox, entry.name)
+        key = PickupKey(endpoint.name, remote_path, entry.size, entry.mtime)
+        row = self._ledger.pickup(key)
+        if row is not None and row.state != "claimed":
+            return  # taken before (and left in place, or finished above)
+        row = row or self._ledger.claim(key)
+        self._step("claimed", remote_path)
+        started_at = _now()
+        temp = to_folder / f".{entry.name}.{row.id}.partial"
+        try:
+            fingerprint, sha256 = self._link.run(lambda fs, _: self._fetch(fs, entry, key, temp))
+        except SftpError as error:
+            temp.unlink(missing_ok=True)
+            self._ledger.release(row.id)
+            if error.retryable:
+                raise  # the server is unreachable: the rest of the inbox must wait too
+            report.refused.append(PassedOver(remote_path, str(error)))
+            return
+        self._step("fetched", remote_path)
+        earlier = self._ledger.first_with_content(endpoint.name, sha256, other_than=row.id)
+        if earlier is not None:
+            temp.unlink()
+            self._ledger.record_duplicate(row.id, sha256=sha256, duplicate_of=earlier)
+            self._step("duplicate", remote_path)
+            report.duplicates.append(
+                PassedOver(remote_path, f"same bytes as ledger entry {earlier}")
+            )
+            self._finish_remote(row.id, key, "duplicate", report)
+            return
+        archived = self._archive.store(
+            temp,
+            ManifestEntry(
+                direction="in",
+                endpoint=endpoint.name,
+                host=endpoint.label,
+                remote_path=remote_path,
+                size=entry.size,
+                sha256=sha256,
+                host_key_fingerprint=fingerprint,
+                started_at=started_at,
+                finished_at=_now(),
+                metadata=dict(metadata),
+            ),
+        )
+        self._step("archived", remote_path)
+        local = _move_into_place(temp, to_folder / entry.name, sha256)
+        self._step("landed", remote_path)
+        self._ledger.record_download(
+            row.id, sha256=sha256, local_path=local, archived_path=archived
+        )
+        self._step("recorded", remote_path)
+        picked = PickedFile(row.id, endpoint.name, remote_path, local, entry.size, sha256, archived)
+        self._hand_over(picked, key, consumer, report)
+
+    def _fetch(
+        self, fs: RemoteFS, entry: RemoteEntry, key: PickupKey, temp: Path
+    ) -> tuple[str | None, str]:
+        progress = self._progress(key.remote_path) if self._progress else None
+        try:
+            with fs.deadline(self._endpoint.timeouts.deadline), open(temp, "wb") as sink:
+                hasher = HashingWriter(sink)
+                fs.read(key.remote_path, hasher, progress)
+                sink.flush()
+                os.fsync(sink.fileno())
+        except OSError as exc:
+            raise LocalFileError(
+                f"cannot write {temp}: {exc.strerror or exc}", operation="download"
+            ) from exc
+        now = fs.stat(key.remote_path)
+        if (
+            hasher.size != entry.size
+            or now is None
+            or (now.size, now.mtime)
+            != (
+                entry.size,
+                entry.mtime,
+            )
+        ):
+            raise VerificationError(
+                f"got {hasher.size} bytes of {entry.size}; the file changed while downloading",
+                host=fs.label,
+                operation="download",
+                remote_path=key.remote_path,
+                hint="the producer may still be writing it; it is tried again next run",
+            )
+        return fs.host_key_fingerprint, hasher.hexdigest()
+
+    # --- after the download -------------------------------------------------------------
+
+    def _continue(self, row: PickupRow, consumer: Consumer | None, report: PickupReport) -> None:
+        """Carry a row an earlier run left unfinished to its end."""
+        if row.state in ("downloaded", "processing"):
+            # A row reaches "downloaded" only together with these three.
+            assert row.sha256 is not None
+            assert row.local_path is not None
+            assert row.archived_path is not None
+            local = Path(row.local_path)
+            if not local.exists():
+                copy_durably(Path(row.archived_path), local)
+            picked = PickedFile(
+                row.id,
+                row.key.endpoint,
+                row.key.remote_path,
+                local,
+                row.key.size,
+                row.sha256,
+                Path(row.archived_path),
+                redelivered=row.state == "processing",
+            )
+            self._hand_over(picked, row.key, consumer, report)
+        else:
+            self._finish_remote(row.id, row.key, row.state, report)
+
+    def _hand_over(
+        self,
+        picked: PickedFile,
+        key: PickupKey,
+        consumer: Consumer | None,
+        report: PickupReport,
+    ) -> None:
+        self._ledger.set_state(picked.ledger_id, "processing")
+        self._step("processing", key.remote_path)
+        state: PickupState = "processed"
+        if consumer is not None:
+            try:
+                consumer(picked)
+            except Exception as exc:  # the consumer's refusal, whatever its type
+                state = "rejected"
+                self._ledger.set_state(picked.ledger_id, state, error=str(exc))
+                report.rejected.append(PassedOver(key.remote_path, str(exc)))
+        if state == "processed":
+            self._ledger.set_state(picked.ledger_id, state)
+            report.picked.append(picked)
+        self._step(state, key.remote_path)
+        self._finish_remote(picked.ledger_id, key, state, report)
+
+    def _finish_remote(
+        self, row_id: int, key: PickupKey, state: PickupState, report: PickupReport
+    ) -> None:
+        """Move, delete or leave the remote file. Best effort: the ledger already guarantees
+        it is not taken again, so a read-only inbox only earns a note."""
+        after = self._endpoint.pickup.after
+        folders = self._endpoint.folders
+        if after == "leave":
+            outcome = "left"
+        else:
+            target_folder = folders.error if state == "rejected" else folders.done
+            try:
+                outcome = self._link.run(
+                    lambda fs, _: self._move_or_delete(fs, key, after, target_folder)
+                )
+            except RemotePermissionError:
+                outcome = "left: the server refused to move or delete it"
+        self._ledger.close_pickup(row_id, outcome)
+        report.remote_outcomes[key.remote_path] = outcome
+        self._step("closed", key.remote_path)
+
+    def _move_or_delete(self, fs: RemoteFS, key: PickupKey, after: str, folder: str) -> str:
+        found = fs.stat(key.remote_path)
+        if found is None or (found.size, found.mtime) != (key.size, key.mtime):
+            return "gone: moved or replaced before this run"
+        name = key.remote_path.rsplit("/", 1)[-1]
+        marker_pattern = self._endpoint.pickup.done_marker
+        marker = marker_pattern.format(name=name) if marker_pattern else None
+        if after == "delete":
+            fs.remove(key.remote_path)
+            outcome = "deleted"
+        else:
+            target_folder = join(self._endpoint.folders.inbox, folder)
+            fs.make_folders(target_folder)
+            target = join(target_folder, name)
+            try:
+                fs.rename(key.remote_path, target)
+            except TargetExistsError:
+                target = f"{target}.{_unique_suffix()}"
+                fs.rename(key.remote_path, target)
+            outcome = f"moved to {target}"
+        if marker is not None:
+            marker_path = join(self._endpoint.folders.inbox, marker)
+            if fs.stat(marker_path) is not None:
+                fs.remove(marker_path)
+        return outcome
+
+    def _step(self, step: str, remote_path: str) -> None:
+        if self._step_hook is not None:
+            self._step_hook(step, remote_path)
+
+
+def _move_into_place(temp: Path, target: Path, sha256: str) -> Path:
+    """Rename the fetched temp file to its name in the target folder, never over another
+    file: the same bytes already there (a retried step) are kept, a different file gets a
+    unique suffix."""
+    candidate = target
+    while True:
+        try:
+            os.link(temp, candidate)
+        except FileExistsError:
+            if file_sha256(candidate)[1] == sha256:
+                break
+            candidate = target.with_name(f"{target.name}.{_unique_suffix()}")
+            continue
+        except OSError as exc:
+            raise LocalFileError(
+                f"cannot place {candidate}: {exc.strerror or exc}", operation="download"
+            ) from exc
+        break
+    temp.unlink()
+    fsync_folder(target.parent)
+    return candidate
+
+
+def _unique_suffix() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
