@@ -57,6 +57,21 @@ def json_path(parts: PathParts) -> str:
     return text
 
 
+def validation_error(
+    problem: ValueProblem, path: PathParts, source: str | None = None
+) -> ValidationError:
+    """The error a leaf's problem becomes, placed at `path` in the data."""
+    return ValidationError(
+        problem.code,
+        problem.message,
+        rule=problem.rule,
+        position=DataPosition(file=source, json_path=json_path(path)),
+        expected=problem.expected,
+        found=None if problem.found is None else str(problem.found),
+        hint=problem.hint,
+    )
+
+
 class _Walk:
     def __init__(self, plan: ModelPlan, conversion: Conversion, source: str | None, limit: int):
         self.plan = plan
@@ -65,17 +80,7 @@ class _Walk:
         self.errors = ErrorCollector(limit=limit)
 
     def problem(self, path: PathParts, problem: ValueProblem) -> None:
-        self.errors.add(
-            ValidationError(
-                problem.code,
-                problem.message,
-                rule=problem.rule,
-                position=DataPosition(file=self.source, json_path=json_path(path)),
-                expected=problem.expected,
-                found=None if problem.found is None else str(problem.found),
-                hint=problem.hint,
-            )
-        )
+        self.errors.add(validation_error(problem, path, self.source))
 
     def record(self, plan: RecordPlan, data: Any, path: PathParts) -> dict[str, Any]:
         if not isinstance(data, Mapping):
@@ -147,10 +152,14 @@ class _Walk:
 
 
 def _is_absent(value: Any, field: FieldPlan) -> bool:
-    """None, and an optional record with nothing in it, both mean: not given."""
+    """None, and an empty optional record or list, all mean: not given."""
     if value is None:
         return True
-    return isinstance(field.shape, RecordRef) and not field.required and value == {}
+    if field.required:
+        return False
+    if isinstance(field.shape, RecordRef):
+        return isinstance(value, Mapping) and not value
+    return isinstance(field.shape, ListOf) and isinstance(value, list | tuple) and not value
 
 
 def _missing(field: FieldPlan) -> ValueProblem:
