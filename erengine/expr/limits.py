@@ -21,6 +21,6 @@ def check_length(length: int, what: str) -> None:
     if length > MAX_LENGTH:
         raise ExpressionError(
             LIMIT_EXCEEDED,
-            f"{what} would have {length} items; the limit is {MAX_LENGTH}",
+            f"{what} would be {length} characters or items long; the limit is {MAX_LENGTH}",
             hint="expressions build field values, not bulk data",
         )
