@@ -150,25 +150,8 @@ class ExpressionCompiler:
                     hint="write a value as {{ ... }}; conditions as `a if test else b`",
                 )
             return Expression(source, span, config_path, frozenset(), "constant", lambda _: source)
-        checker = ExpressionChecker(
-            library=self._library,
-            tests=TESTS.keys(),
-            context_functions=CONTEXT_FUNCTIONS,
-            float_literals={},
-            span=span,
-            config_path=config_path,
-        )
         try:
-            checker.float_literals = _float_literals(self._environment, source)
-            parsed = self._environment.parse(source)
-            template = checker.check(parsed)
-            assert isinstance(template, nodes.Template)
-            single = _single_expression(template)
-            if single is not None:
-                template = nodes.Template(
-                    [nodes.Assign(nodes.Name(_RESULT, "store"), single)], lineno=1
-                )
-            template.set_environment(self._environment)
+            template, names, single = self._checked_template(source, span, config_path)
             code = self._environment.compile(template)
         except TemplateSyntaxError as error:
             where = f" (line {error.lineno} of the expression)" if error.lineno > 1 else ""
@@ -190,10 +173,32 @@ class ExpressionCompiler:
         root = self._environment.template_class.from_code(
             self._environment, code, {}
         ).root_render_func
-        names = frozenset(checker.names)
-        if single is not None:
+        if single:
             return Expression(source, span, config_path, names, "value", self._value_runner(root))
         return Expression(source, span, config_path, names, "text", self._text_runner(root))
+
+    def _checked_template(
+        self, source: str, span: SourceSpan | None, config_path: str | None
+    ) -> tuple[nodes.Template, frozenset[str], bool]:
+        """The checked, rewritten tree ready for code generation, the free names it reads,
+        and whether it is a single expression (whose native value is stored as ``result``)."""
+        checker = ExpressionChecker(
+            library=self._library,
+            tests=TESTS.keys(),
+            context_functions=CONTEXT_FUNCTIONS,
+            float_literals=_float_literals(self._environment, source),
+            span=span,
+            config_path=config_path,
+        )
+        template = checker.check(self._environment.parse(source))
+        assert isinstance(template, nodes.Template)
+        single = _single_expression(template)
+        if single is not None:
+            template = nodes.Template(
+                [nodes.Assign(nodes.Name(_RESULT, "store"), single)], lineno=1
+            )
+        template.set_environment(self._environment)
+        return template, frozenset(checker.names), single is not None
 
     def _value_runner(self, root: Callable[[Context], Any]) -> Runner:
         environment = self._environment
