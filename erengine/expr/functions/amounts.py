@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Literal
 
 from erengine.expr.errors import INVALID_VALUE, ExpressionError
@@ -22,6 +23,8 @@ Rounding = Literal["half-even", "half-up"]
 SIGN_STYLES: tuple[SignStyle, ...] = ("-", "none", "trailing", "parens", "always")
 _ROUNDING_MODES = {"half-even": ROUND_HALF_EVEN, "half-up": ROUND_HALF_UP}
 _MAX_DECIMALS = 18
+# 10**-n for each allowed number of decimals, built once: amounts run per record.
+_EXPONENTS = tuple(Decimal(1).scaleb(-places) for places in range(_MAX_DECIMALS + 1))
 
 
 def dec(value: Any) -> Decimal:
@@ -41,7 +44,7 @@ def dec(value: Any) -> Decimal:
 
 def quantize(value: Decimal, decimals: int, rounding: Rounding | None, function: str) -> Decimal:
     """``value`` with exactly ``decimals`` places, rounding only when the author asked for it."""
-    exponent = Decimal(1).scaleb(-decimals)
+    exponent = _EXPONENTS[decimals]
     if rounding is None:
         exact = value.quantize(exponent)
         if exact != value:
@@ -96,6 +99,19 @@ def _group_thousands(integer_digits: str, separator: str) -> str:
     return separator.join(groups)
 
 
+def _sign_marks(sign: SignStyle, negative: bool) -> tuple[str, str]:
+    """What goes before and after the digits of an amount in a sign convention."""
+    if sign == "always":
+        return ("-" if negative else "+"), ""
+    if not negative:
+        return "", ""
+    if sign == "trailing":
+        return "", "-"
+    if sign == "parens":
+        return "(", ")"
+    return "-", ""  # '-'; 'none' never gets here with a negative amount
+
+
 def amount(
     value: Any,
     *,
@@ -136,13 +152,7 @@ def amount(
         body = _group_thousands(integer_digits, thousands_sep)
         if decimals:
             body += decimal_sep + fraction
-    prefix, suffix = {
-        "-": ("-" if negative else "", ""),
-        "none": ("", ""),
-        "trailing": ("", "-" if negative else ""),
-        "parens": ("(" if negative else "", ")" if negative else ""),
-        "always": ("-" if negative else "+", ""),
-    }[sign]
+    prefix, suffix = _sign_marks(sign, negative)
     if width is None:
         return prefix + body + suffix
     width = as_int(width, "amount")
@@ -160,7 +170,14 @@ def amount(
     return pad * missing + prefix + body + suffix
 
 
-def _amount_pattern(decimals: int, implied: bool, decimal_sep: str, thousands_sep: str) -> str:
+@lru_cache(maxsize=64)
+def _amount_pattern(
+    decimals: int, implied: bool, decimal_sep: str, thousands_sep: str
+) -> re.Pattern[str]:
+    return re.compile(_amount_regex(decimals, implied, decimal_sep, thousands_sep), re.ASCII)
+
+
+def _amount_regex(decimals: int, implied: bool, decimal_sep: str, thousands_sep: str) -> str:
     if implied:
         return r"\d+"
     integer = r"\d+"
@@ -210,7 +227,7 @@ def parse_amount(
         if not body[:1].isdigit():
             body = "0" + body
     pattern = _amount_pattern(decimals, implied, decimal_sep, thousands_sep)
-    if not re.fullmatch(pattern, body, flags=re.ASCII):
+    if not pattern.fullmatch(body):
         raise ExpressionError(
             INVALID_VALUE,
             f"parse_amount: {text!r} is not an amount with {decimals} decimals"
@@ -220,9 +237,7 @@ def parse_amount(
         magnitude = Decimal(int(body)).scaleb(-decimals)
     else:
         normalized = body.replace(thousands_sep, "") if thousands_sep else body
-        magnitude = Decimal(normalized.replace(decimal_sep, ".")).quantize(
-            Decimal(1).scaleb(-decimals)
-        )
+        magnitude = Decimal(normalized.replace(decimal_sep, ".")).quantize(_EXPONENTS[decimals])
     return -magnitude if negative else magnitude
 
 
