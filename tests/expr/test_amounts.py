@@ -64,6 +64,9 @@ def test_amount(value: Any, options: dict[str, Any], expected: str) -> None:
         (D(1), {"decimal_sep": ".", "thousands_sep": "."}),
         (D(1), {"decimals": 40}),
         (D(1), {"rounding": "up"}),
+        (D("1E+30"), {}),
+        (D("NaN"), {}),
+        (D("-Infinity"), {"sign": "-"}),
     ],
 )
 def test_amount_refuses(value: Any, options: dict[str, Any]) -> None:

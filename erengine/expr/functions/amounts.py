@@ -23,6 +23,8 @@ Rounding = Literal["half-even", "half-up"]
 SIGN_STYLES: tuple[SignStyle, ...] = ("-", "none", "trailing", "parens", "always")
 _ROUNDING_MODES = {"half-even": ROUND_HALF_EVEN, "half-up": ROUND_HALF_UP}
 _MAX_DECIMALS = 18
+# Digits an amount may have in all: within the default decimal context's precision (28).
+_MAX_DIGITS = 28
 # 10**-n for each allowed number of decimals, built once: amounts run per record.
 _EXPONENTS = tuple(Decimal(1).scaleb(-places) for places in range(_MAX_DECIMALS + 1))
 
@@ -45,6 +47,10 @@ def dec(value: Any) -> Decimal:
 def quantize(value: Decimal, decimals: int, rounding: Rounding | None, function: str) -> Decimal:
     """``value`` with exactly ``decimals`` places, rounding only when the author asked for it."""
     exponent = _EXPONENTS[decimals]
+    if not value.is_finite() or value.adjusted() + decimals >= _MAX_DIGITS:
+        raise ExpressionError(
+            INVALID_VALUE, f"{function}: {value} is not an amount with {decimals} decimals"
+        )
     if rounding is None:
         exact = value.quantize(exponent)
         if exact != value:
