@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from .durable import copy_durably
+from .durable import copy_durably, data_folder
+from .endpoint import LocalEndpoint, SftpEndpoint
 from .errors import LocalFileError
 
 Direction = Literal["in", "out"]
@@ -43,6 +44,11 @@ class Archive:
     def __init__(self, folder: Path, retention_days: int | None = None) -> None:
         self.folder = folder
         self.retention_days = retention_days
+
+    @classmethod
+    def for_endpoint(cls, endpoint: SftpEndpoint | LocalEndpoint) -> Archive:
+        settings = endpoint.archive
+        return cls(settings.folder or data_folder() / "archive", settings.retention_days)
 
     def store(self, source: Path, entry: ManifestEntry) -> Path:
         """Copy ``source`` into the archive and append its manifest line; returns the copy."""

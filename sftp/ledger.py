@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from .durable import data_folder
 from .errors import LocalFileError
 
 PickupState = Literal["claimed", "downloaded", "processing", "processed", "rejected", "duplicate"]
@@ -102,6 +103,10 @@ class Ledger:
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise LocalFileError(f"cannot open ledger {path}: {exc}", operation="ledger") from exc
+
+    @staticmethod
+    def default_path() -> Path:
+        return data_folder() / "ledger.sqlite"
 
     def __enter__(self) -> Ledger:
         return self

@@ -1,0 +1,144 @@
+"""Fixtures for the transport tests: real sshd instances, fault proxy, endpoints, ledgers.
+
+Without ``/usr/sbin/sshd`` the sshd tests fail when ``CI`` is set (they must run there) and
+are skipped with the reason otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from erengine_sftp import Archive, Ledger, SftpEndpoint, parse_endpoint
+from erengine_sftp.endpoint import LocalEndpoint
+
+from .faultproxy import FaultProxy
+from .sshd import SSHD, SshServer, prepare_keys
+
+EndpointFactory = Callable[..., SftpEndpoint]
+
+
+def _require_sshd() -> None:
+    if SSHD.exists():
+        return
+    message = f"{SSHD} is missing: install openssh-server (apt-get install -y openssh-server)"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; sshd tests must run in CI", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def sshd_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    _require_sshd()
+    folder = tmp_path_factory.mktemp("sshd")
+    prepare_keys(folder)
+    (folder / "root").mkdir()
+    return folder
+
+
+def _server(folder: Path, flags: str = "") -> Iterator[SshServer]:
+    server = SshServer(folder=folder, root=folder / "root", sftp_flags=flags)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sshd(sshd_folder: Path) -> Iterator[SshServer]:
+    """The ordinary server; other instances share its host key and root."""
+    yield from _server(sshd_folder)
+
+
+@pytest.fixture(scope="session")
+def readonly_sshd(sshd_folder: Path) -> Iterator[SshServer]:
+    yield from _server(sshd_folder, "-R")
+
+
+@pytest.fixture(scope="session")
+def norename_sshd(sshd_folder: Path) -> Iterator[SshServer]:
+    yield from _server(sshd_folder, "-P rename,posix-rename")
+
+
+@pytest.fixture
+def remote_dir(sshd: SshServer, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh folder under the sftp root for one test, as a path relative to the root."""
+    name = request.node.name.replace("[", "_").replace("]", "")[:80]
+    folder = sshd.root / name
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "out").mkdir(parents=True)
+    (folder / "in").mkdir()
+    yield name
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def make_endpoint(sshd: SshServer, remote_dir: str) -> EndpointFactory:
+    """Build an endpoint for ``server`` (default: the ordinary one) aimed at ``remote_dir``."""
+
+    def build(
+        server: SshServer | None = None, port: int | None = None, **overrides: Any
+    ) -> SftpEndpoint:
+        server = server or sshd
+        data = server.endpoint_data(
+            folders={"outbox": f"{remote_dir}/out", "inbox": f"{remote_dir}/in"}
+        )
+        if port is not None:
+            data["port"] = port
+        data.update(overrides)
+        endpoint = parse_endpoint(data, source="test.yaml")
+        assert isinstance(endpoint, SftpEndpoint)
+        return endpoint
+
+    return build
+
+
+@pytest.fixture
+def proxy(sshd: SshServer) -> Iterator[FaultProxy]:
+    fault_proxy = FaultProxy(sshd.port)
+    yield fault_proxy
+    fault_proxy.close()
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    with Ledger(tmp_path / "data" / "ledger.sqlite") as opened:
+        yield opened
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Archive:
+    return Archive(tmp_path / "archive")
+
+
+@pytest.fixture
+def local_endpoint(tmp_path: Path) -> LocalEndpoint:
+    drop = tmp_path / "drop"
+    (drop / "out").mkdir(parents=True)
+    (drop / "in").mkdir()
+    endpoint = parse_endpoint(
+        {
+            "type": "local",
+            "name": "dropfolder",
+            "root": str(drop),
+            "folders": {"outbox": "out", "inbox": "in"},
+            "pickup": {"stable_seconds": 0, "min_age_seconds": 0},
+        },
+        source=str(tmp_path / "drop.yaml"),
+    )
+    assert isinstance(endpoint, LocalEndpoint)
+    return endpoint
+
+
+def write_file(path: Path, size: int, seed: int = 0) -> Path:
+    """A file of ``size`` pseudo-random bytes (distinct per seed)."""
+    block = bytes((index * 31 + seed * 17) % 251 for index in range(4096))
+    prefix = f"seed={seed};".encode()
+    data = (prefix + block * (size // len(block) + 1))[:size]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
