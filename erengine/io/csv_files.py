@@ -1,0 +1,90 @@
+"""CSV input and output of model data, through the flattening rule of `erengine.io.flat`.
+
+Rows are read lazily (`iter_csv_rows`); the tree is built as rows arrive and checked once at
+the end, so every value problem is reported together with its JSON path.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from erengine.errors import DataPosition, ParseError
+from erengine.io.flat import FlatLayout, flat_layout
+from erengine.model.plan import ModelPlan
+
+CsvRow = tuple[int, dict[str, str]]
+
+
+def write_csv(plan: ModelPlan, data: Any, sink: TextIO, *, delimiter: str = ",") -> None:
+    """Write typed data as CSV: a header row, then one row per item of the deepest list."""
+    layout = flat_layout(plan)
+    writer = csv.writer(sink, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(layout.headers)
+    writer.writerows(layout.rows(data))
+
+
+def read_csv(
+    plan: ModelPlan, source: TextIO, *, file: str | None = None, delimiter: str = ","
+) -> dict[str, Any]:
+    """Read CSV written by `write_csv` (or by hand, same columns) into typed data."""
+    layout = flat_layout(plan)
+    rows = iter_csv_rows(source, file=file, delimiter=delimiter)
+    tree = layout.tree(_cells_in_layout_order(layout, rows, file), source=file)
+    typed: dict[str, Any] = plan.from_json(tree, source=file)
+    return typed
+
+
+def iter_csv_rows(
+    source: TextIO, *, file: str | None = None, delimiter: str = ","
+) -> Iterator[CsvRow]:
+    """(line number, {header: cell}) for each data row, read lazily."""
+    reader = csv.reader(source, delimiter=delimiter, strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ParseError("PRS191", "the file is empty", position=DataPosition(file=file))
+        for row in reader:
+            if not row:
+                continue  # a blank line
+            if len(row) != len(header):
+                raise ParseError(
+                    "PRS192",
+                    f"{len(row)} cells where the header has {len(header)}",
+                    position=DataPosition(file=file, line=reader.line_num),
+                    expected=f"{len(header)} cells",
+                    found=delimiter.join(row),
+                )
+            yield reader.line_num, dict(zip(header, row, strict=True))
+    except csv.Error as exc:
+        raise ParseError(
+            "PRS193",
+            f"malformed CSV: {exc}",
+            position=DataPosition(file=file, line=reader.line_num),
+        ) from None
+
+
+def _cells_in_layout_order(
+    layout: FlatLayout, rows: Iterator[CsvRow], file: str | None
+) -> Iterator[tuple[int, list[str]]]:
+    headers = layout.headers
+    checked = False
+    for line, row in rows:
+        if not checked:
+            _check_headers(headers, row.keys(), file)
+            checked = True
+        yield line, [row.get(header, "") for header in headers]
+
+
+def _check_headers(known: tuple[str, ...], found: Any, file: str | None) -> None:
+    for header in found:
+        if header not in known:
+            close = difflib.get_close_matches(header, known, n=1)
+            raise ParseError(
+                "PRS194",
+                f"column {header!r} is not a field of the model",
+                position=DataPosition(file=file, line=1, field=header),
+                hint=f"did you mean {close[0]!r}?" if close else "see docs/models.md, CSV",
+            )
