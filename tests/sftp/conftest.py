@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from erengine_sftp import Archive, Ledger, SftpEndpoint, parse_endpoint
 from erengine_sftp.endpoint import LocalEndpoint
 

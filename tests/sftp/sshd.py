@@ -7,6 +7,7 @@ a fault by switching the endpoint's port.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import signal
@@ -118,10 +119,8 @@ class SshServer:
         if self.process is None:
             return
         for pid in descendants(self.process.pid):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
     def endpoint_data(self, **overrides: Any) -> dict[str, Any]:
         """An ``sftp`` endpoint document for this server, key-pinned, with test timeouts."""

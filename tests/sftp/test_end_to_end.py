@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from erengine_sftp import Archive, Courier, Ledger, Picker
 from erengine_sftp.errors import TargetExistsError
 
