@@ -17,9 +17,8 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from erengine.expr.errors import ExpressionError
-from erengine.expr.functions.amounts import SignStyle
+from erengine.expr.functions.amounts import SignStyle, parse_amount
 from erengine.expr.functions.amounts import amount as format_amount
-from erengine.expr.functions.amounts import parse_amount
 from erengine.expr.functions.checks import aba_check_digit, aba_valid
 
 
@@ -247,13 +246,18 @@ class DateCodec(LeafCodec):
 
 @dataclass(frozen=True, slots=True)
 class TableCodec(LeafCodec):
-    """A lookup table between field text and a value (or a tuple of several bound values)."""
+    """A lookup table between field text and a value (or a tuple of several bound values).
+
+    On write an absent value and ``false`` are the same (an optional flag left out), so a row
+    ``[credit, checking, null]`` matches data without the flag and with it set to false.
+    """
 
     rows: tuple[tuple[str, Any], ...] = ()
 
     def encode(self, value: Any) -> str:
+        wanted = _absent_as_none(value)
         for text, row_value in self.rows:
-            if row_value == value:
+            if _absent_as_none(row_value) == wanted:
                 return text
         raise LeafError("a value listed in the table", value)
 
@@ -262,6 +266,12 @@ class TableCodec(LeafCodec):
             if row_text == text:
                 return value
         raise LeafError(f"one of {', '.join(t for t, _ in self.rows)}", text)
+
+
+def _absent_as_none(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return tuple(None if part is False else part for part in value)
+    return None if value is False else value
 
 
 @dataclass(frozen=True, slots=True)

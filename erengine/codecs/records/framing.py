@@ -43,7 +43,9 @@ class RecordSink:
         self.newline = spec.newline.encode("ascii")
         self.count = 0
         self.bytes_written = 0
+        self.start = sink.tell() if sink.seekable() else 0
         self._pending: list[bytes] = []
+        self._pending_size = 0
         if isinstance(spec, DelimitedFileSpec):
             self._buffer = io.StringIO()
             self._csv = csv.writer(
@@ -61,17 +63,32 @@ class RecordSink:
         self._csv.writerow(cells)
         return self._buffer.getvalue()
 
-    def write(self, text: str) -> None:
-        """Write one record's text (already laid out); raises UnicodeEncodeError."""
+    def write(self, text: str) -> int:
+        """Write one record's text (laid out); return its byte offset from the start.
+
+        Raises UnicodeEncodeError for characters the encoding cannot hold.
+        """
         data = text.encode(self.encoding)
         if self.count and not self.spec.final_newline:
             self._pending.append(self.newline)
+            self._pending_size += len(self.newline)
+        offset = self.bytes_written + self._pending_size
         self._pending.append(data)
+        self._pending_size += len(data)
         if self.spec.final_newline:
             self._pending.append(self.newline)
+            self._pending_size += len(self.newline)
         self.count += 1
         if len(self._pending) >= _FLUSH_EVERY:
             self.flush()
+        return offset
+
+    def patch(self, offset: int, data: bytes) -> None:
+        """Overwrite bytes already written (a deferred field); the sink must be seekable."""
+        self.flush()
+        self.sink.seek(self.start + offset)
+        self.sink.write(data)
+        self.sink.seek(0, io.SEEK_END)
 
     def flush(self) -> None:
         if self._pending:
@@ -79,6 +96,7 @@ class RecordSink:
             self.sink.write(chunk)
             self.bytes_written += len(chunk)
             self._pending.clear()
+            self._pending_size = 0
 
     def finish(self) -> None:
         """Pad to whole blocks with filler records, then flush."""

@@ -43,6 +43,7 @@ class FieldPlan:
     pad: str
     optional: bool
     truncate: bool
+    deferred: bool  # computed when its list item is complete (back-patched on write)
     binds: tuple[ModelPath, ...]  # scope name first, then keys
     expression: Expression | None  # `value`, or `default` of a bound field
     const: str | None
@@ -66,6 +67,7 @@ class RecordPlan:
     when: Expression | None
     optional: bool
     identity: tuple[tuple[int, int | None, str], ...]  # (start, width, const) that must match
+    implies: tuple[tuple[ModelPath, Any], ...]  # set on read, checked on write
     totals: tuple[TotalPlan, ...]  # every total, in any enclosing group, this record feeds
     needs_values: bool  # a total reads `record.FIELD`
     span: SourceSpan | None
@@ -115,6 +117,7 @@ class RecordLayoutPlan:
     root: GroupPlan
     total_names: tuple[str, ...]
     model_reference: str
+    has_deferred: bool
 
 
 Loops = tuple[tuple[str, "ModelPath"], ...]  # loop item name -> canonical path of its list
@@ -150,6 +153,7 @@ class _Compiler:
         self.errors = ErrorCollector(limit=200)
         self.fixed = isinstance(spec.file, FixedFileSpec)
         self.total_owner: dict[str, str] = {}
+        self.has_deferred = False
 
     def span(self, path: DataPath) -> SourceSpan | None:
         return self.document.span(path)
@@ -338,6 +342,10 @@ class _Compiler:
             when=self.expression(spec.when, (*path, "when")),
             optional=spec.optional,
             identity=identity,
+            implies=tuple(
+                (self.model_path(target, (*path, "implies", target), loops), value)
+                for target, value in spec.implies.items()
+            ),
             totals=feeds,
             needs_values=any(not t.count or t.when is not None for t in feeds),
             span=self.span(path),
@@ -369,6 +377,16 @@ class _Compiler:
         codec = self.codec(spec, path)
         if codec is None:
             return None
+        self.has_deferred = self.has_deferred or spec.deferred
+        if spec.deferred and not self.fixed:
+            self.errors.add(
+                ConfigError(
+                    "CFG617",
+                    "`deferred` fields need a fixed-width file (they are written back in place)",
+                    span=self.span((*path, "deferred")),
+                    config_path=f"{where}.deferred",
+                )
+            )
         if (
             spec.const is not None
             and self.fixed
@@ -410,6 +428,7 @@ class _Compiler:
             pad=pad,
             optional=spec.optional,
             truncate=spec.truncate,
+            deferred=spec.deferred,
             binds=binds,
             expression=self.expression(
                 spec.value if spec.value is not None else spec.default,
@@ -462,6 +481,7 @@ def compile_record_layout(
         root=root,
         total_names=tuple(compiler.total_owner),
         model_reference=spec.model,
+        has_deferred=compiler.has_deferred,
     )
 
 
@@ -470,6 +490,18 @@ def describe_identity(record: RecordPlan) -> str:
     if not record.identity:
         return "no constant fields"
     return ", ".join(f"{const!r} at column {start + 1}" for start, _, const in record.identity)
+
+
+def assign_path(scope: dict[str, Any], path: ModelPath, value: Any) -> None:
+    """Set a value at a scope path, creating records on the way (when the data are dicts)."""
+    target: Any = scope
+    for key in path[:-1]:
+        child = target.get(key) if isinstance(target, dict) else None
+        if child is None and isinstance(target, dict):
+            child = target[key] = {}
+        target = child
+    if isinstance(target, dict):
+        target[path[-1]] = value
 
 
 def scope_value(scope: dict[str, Any], path: ModelPath) -> Any:

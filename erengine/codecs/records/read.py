@@ -79,8 +79,8 @@ class RecordReader:
         else:
             self.lines = iter_delimited_lines(stream, plan.file, file_name)
         self.current: Line | None = None
-        # Computed fields are checked when the list item holding them is complete, so a
-        # header may check what follows it (an entry's addenda flag, a count before items).
+        # Deferred computed fields are checked when the list item holding them is complete,
+        # so a header may check what follows it (an entry's addenda flag, a batch's class).
         self.pending: list[list[tuple[FieldPlan, str, Line, str, dict[str, Any]]]] = [[]]
 
     def __iter__(self) -> Iterator[ListItem]:
@@ -99,7 +99,7 @@ class RecordReader:
     def read_header(self, header: list[str]) -> None:
         line = self.current
         if line is None or list(line.cells) != header:
-            self.structure_error(f"expected the header row {header}", line)
+            self.structure_error("the header row is missing or wrong", f"{header}", line)
         self.advance()
 
     def read_trailing_lines(self) -> None:
@@ -110,7 +110,9 @@ class RecordReader:
                 self.advance()
                 continue
             self.structure_error(
-                "unexpected record after the end of the file's structure", self.current
+                "data after the end of the file's structure",
+                "the end of the file" + (" or filler records" if block else ""),
+                self.current,
             )
 
     # -- structure ---------------------------------------------------------------------
@@ -148,9 +150,10 @@ class RecordReader:
             yield ListItem(list_path, index, item, parent)
             index += 1
         if index < group.min:
+            first = group.first_records()[0]
             self.structure_error(
-                f"group `{group.name}` needs at least {group.min} repetition(s), found {index}; "
-                f"it starts with {describe_identity(group.first_records()[0])}",
+                f"group `{group.name}` needs at least {group.min} repetition(s), found {index}",
+                f"record `{first.name}` ({describe_identity(first)})",
                 self.current,
             )
         self.scope.pop(group.item_name, None)
@@ -170,20 +173,21 @@ class RecordReader:
                     self.record(item)
                 elif not (item.optional or item.when is not None):
                     self.structure_error(
-                        f"expected record `{item.name}` ({describe_identity(item)})",
+                        f"record `{item.name}` is missing",
+                        f"record `{item.name}` ({describe_identity(item)})",
                         self.current,
                     )
             elif item.for_each is not None or self.starts(item):
                 yield from self.group(item, list_path)
             elif not (item.optional or item.when is not None):
-                first = item.first_records()
+                first = item.first_records()[0]
                 self.structure_error(
-                    f"expected group `{item.name}` starting with record `{first[0].name}` "
-                    f"({describe_identity(first[0])})",
+                    f"group `{item.name}` is missing",
+                    f"record `{first.name}` ({describe_identity(first)})",
                     self.current,
                 )
 
-    def structure_error(self, message: str, line: Line | None) -> None:
+    def structure_error(self, message: str, expected: str, line: Line | None) -> None:
         found = "the end of the file" if line is None else line.text[:40]
         self.errors.add(
             ParseError(
@@ -195,7 +199,7 @@ class RecordReader:
                     column=1 if line else None,
                     byte_offset=line.offset if line else None,
                 ),
-                expected=message.removeprefix("expected "),
+                expected=expected,
                 found=found,
             )
         )
@@ -212,7 +216,7 @@ class RecordReader:
         self.record_counts[record.name] = number
         label = f"{record.name}#{number}"
         values: dict[str, Any] = {}
-        computed: list[tuple[FieldPlan, str]] = []  # checked once the item is complete
+        computed: list[tuple[FieldPlan, str]] = []
         for plan in record.fields:
             raw = self.raw(plan, line, label)
             if raw is None or plan.kind in ("const", "fill"):
@@ -228,8 +232,15 @@ class RecordReader:
                 self.assign(plan.binds[0], value)
             else:
                 for path, part in zip(plan.binds, value, strict=True):
-                    self.assign(path, part)
-        self.pending[-1].extend((plan, raw, line, label, values) for plan, raw in computed)
+                    if part is not None:  # a table row leaves an optional flag out
+                        self.assign(path, part)
+        for target, implied in record.implies:
+            self.assign(target, implied)
+        for plan, raw in computed:
+            if plan.deferred:
+                self.pending[-1].append((plan, raw, line, label, values))
+            else:
+                self.check_computed(plan, raw, line, label, values)
         if record.totals:
             tally(record, self.scope, values, self.totals, self.evaluate)
 
@@ -262,7 +273,13 @@ class RecordReader:
             return plan.codec.decode(text)
         except LeafError as exc:
             self.field_error(
-                "PRS106", str(exc), plan, line, label, expected=exc.expected, found=raw
+                "PRS106",
+                "the value does not fit the field's format",
+                plan,
+                line,
+                label,
+                expected=exc.expected,
+                found=raw,
             )
             return None
 
@@ -284,7 +301,7 @@ class RecordReader:
         except LeafError as exc:
             self.field_error(
                 "PRS107",
-                f"cannot lay out the computed value: {exc}",
+                "the computed value does not fit the field",
                 plan,
                 line,
                 label,

@@ -8,6 +8,8 @@ concerns; the caller writes to a temporary file and publishes it only on success
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -19,6 +21,7 @@ from erengine.codecs.records.plan import (
     GroupPlan,
     RecordLayoutPlan,
     RecordPlan,
+    assign_path,
     scope_value,
     tally,
 )
@@ -50,6 +53,8 @@ class RecordWriter:
         self.totals: dict[str, Any] = {}
         self.record_counts: dict[str, int] = {}
         self.list_stack: list[tuple[str, int]] = []
+        # Deferred fields of the open list items: (field, byte offset, record label).
+        self.deferred: list[list[tuple[FieldPlan, int, str]]] = [[]]
         self.delimited = plan.file.type == "delimited"
 
     def write(self, data: Mapping[str, Any]) -> WriteReport:
@@ -60,6 +65,7 @@ class RecordWriter:
         if header:
             self.sink.write(self.sink.cells_to_text(list(header)))
         self.group(self.plan.root, scope)
+        self.write_deferred(scope)
         self.errors.raise_if_any()
         self.sink.finish()
         self.report.records = self.sink.count
@@ -91,7 +97,9 @@ class RecordWriter:
             scope[group.item_name] = item
             for name in group.totals:
                 self.totals[name] = 0
+            self.deferred.append([])
             self.items(group, scope)
+            self.write_deferred(scope)
         self.list_stack.pop()
         scope.pop(group.item_name, None)
 
@@ -109,12 +117,22 @@ class RecordWriter:
         self.record_counts[record.name] = number
         label = f"{record.name}#{number}"
         values: dict[str, Any] | None = {} if record.needs_values else None
+        for target, implied in record.implies:
+            self.check_implied(target, implied, scope, label)
         parts: list[str] = []
+        later: list[FieldPlan] = []
         for plan in record.fields:
-            parts.append(self.field(plan, scope, label, values))
+            if plan.deferred and (plan.kind == "value" or not self.bound(plan, scope)):
+                parts.append(" " * (plan.width or 0))  # written back when the item completes
+                later.append(plan)
+            else:
+                parts.append(self.field(plan, scope, label, values))
         text = self.sink.cells_to_text(parts) if self.delimited else "".join(parts)
         try:
-            self.sink.write(text)
+            offset = self.sink.write(text)
+            for plan in later:
+                prefix = len(text[: plan.start].encode(self.sink.encoding))
+                self.deferred[-1].append((plan, offset + prefix, label))
         except UnicodeEncodeError as exc:
             self.fail(
                 "VAL104",
@@ -126,6 +144,41 @@ class RecordWriter:
             )
         if record.totals:
             tally(record, scope, values, self.totals, lambda e: self.evaluate(e, scope))
+
+    @staticmethod
+    def bound(plan: FieldPlan, scope: dict[str, Any]) -> bool:
+        return any(scope_value(scope, path) is not None for path in plan.binds)
+
+    def check_implied(
+        self, target: tuple[str, ...], implied: Any, scope: dict[str, Any], label: str
+    ) -> None:
+        actual = scope_value(scope, target)
+        if actual is None:
+            assign_path(scope, target, implied)
+        elif actual != implied:
+            self.fail(
+                "VAL106",
+                f"the format only writes {'.'.join(target)} = {implied!r}",
+                label,
+                None,
+                expected=repr(implied),
+                found=actual,
+            )
+
+    def write_deferred(self, scope: dict[str, Any]) -> None:
+        for plan, offset, label in self.deferred.pop():
+            text = self.field(plan, scope, label, None)
+            try:
+                self.sink.patch(offset, text.encode(self.sink.encoding))
+            except UnicodeEncodeError:
+                self.fail(
+                    "VAL104",
+                    f"{text!r} cannot be written in {self.sink.encoding}",
+                    label,
+                    plan,
+                    expected=self.sink.encoding,
+                    found=text,
+                )
 
     def _field_at(self, record: RecordPlan, column: int) -> FieldPlan | None:
         for plan in record.fields:
@@ -152,6 +205,9 @@ class RecordWriter:
                 value = tuple(scope_value(scope, path) for path in plan.binds)
             if value is None and plan.expression is not None:
                 value = self.evaluate(plan.expression, scope)
+                if value is not None and len(plan.binds) == 1:
+                    # what the file holds is in the data too, as reading it would give
+                    assign_path(scope, plan.binds[0], value)
         else:
             assert plan.expression is not None
             value = self.evaluate(plan.expression, scope)
@@ -237,5 +293,15 @@ def write_records(
     *,
     context: Mapping[str, Any] | None = None,
 ) -> WriteReport:
-    """Write ``data`` (model form; lists may be generators) to ``sink``."""
-    return RecordWriter(plan, sink, context=context).write(data)
+    """Write ``data`` (model form; lists may be generators) to ``sink``.
+
+    Formats with deferred fields write back in place; a sink that cannot seek (a pipe) gets
+    the file through a spooled temporary file.
+    """
+    if not plan.has_deferred or sink.seekable():
+        return RecordWriter(plan, sink, context=context).write(data)
+    with tempfile.SpooledTemporaryFile(max_size=16 << 20) as spool:
+        report = RecordWriter(plan, spool, context=context).write(data)  # type: ignore[arg-type]
+        spool.seek(0)
+        shutil.copyfileobj(spool, sink)
+    return report

@@ -69,6 +69,12 @@ class FieldSpec(Strict):
         default=False,
         description="A blank field reads as absent, and an absent value writes blanks.",
     )
+    deferred: bool = Field(
+        default=False,
+        description="With `value` (or `default`) in fixed-width files: computed once the list "
+        "item holding the record is complete, and on write put back in place, so a header can "
+        "carry totals of what follows it; on read the check waits for the item likewise.",
+    )
     truncate: bool = Field(
         default=False,
         description="Cut values longer than the field (reported); otherwise too long is an error.",
@@ -84,6 +90,8 @@ class FieldSpec(Strict):
             )
         if self.default is not None and self.bind is None:
             raise ValueError("`default` goes with `bind`")
+        if self.deferred and self.value is None and self.default is None:
+            raise ValueError("`deferred` goes with `value` or `default`")
         return self
 
 
@@ -96,6 +104,11 @@ class RecordSpec(Strict):
         description="Condition for writing the record; a conditional record is optional on read.",
     )
     optional: bool = Field(default=False, description="The record may be absent when reading.")
+    implies: dict[str, str | int | bool] = Field(
+        default_factory=dict,
+        description="Model values the record stands for without a field (e.g. "
+        "`{payment.currency: USD}`): set on read, and checked on write.",
+    )
     fields: list[FieldSpec] = Field(min_length=1)
 
 

@@ -140,7 +140,8 @@ def test_unexpected_record_names_what_was_expected(layout: LayoutFactory) -> Non
     assert isinstance(error, ParseError)
     assert error.code == "PRS104"
     assert error.position.line == 5
-    assert "record `trailer` ('T' at column 1)" in error.message
+    assert error.message == "record `trailer` is missing"
+    assert error.expected == "record `trailer` ('T' at column 1)"
 
 
 def test_truncated_file_is_reported(layout: LayoutFactory) -> None:
