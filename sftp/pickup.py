@@ -352,6 +352,7 @@ class Picker:
                 state = "rejected"
                 self._ledger.set_state(picked.ledger_id, state, error=str(exc))
                 report.rejected.append(PassedOver(key.remote_path, str(exc)))
+            self._step("consumed", key.remote_path)
         if state == "processed":
             self._ledger.set_state(picked.ledger_id, state)
             report.picked.append(picked)
