@@ -148,7 +148,10 @@ def test_sigkill_at_each_step_against_sshd(
     ]
 
     child = subprocess.run(
-        [sys.executable, "-c", _CHILD, json.dumps(arguments)], capture_output=True, timeout=60
+        [sys.executable, "-c", _CHILD, json.dumps(arguments)],
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
 
     assert child.returncode == -9, child.stderr.decode()
