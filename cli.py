@@ -1,14 +1,31 @@
 """The `erengine` command line: parses arguments, calls the library, renders results.
 
 Installed as ``erengine_cli.cli``; nothing in the library imports it. Each command group
-registers itself in ``build_parser``; handlers return an exit code.
+registers itself in ``build_parser``; handlers return an exit code. Errors the library
+raises are rendered here, as text or as JSON (``--errors json``); anything else is a bug and
+says so, with its own exit code.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import os
 import sys
-from collections.abc import Sequence
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from erengine.config.json_schema import json_schema
+from erengine.config.kinds import document_schemas
+from erengine.config.versions import format_version
+from erengine.engine import Engine
+from erengine.errors import ErengineError, ErrorGroup, flatten
+from erengine.io import write_data
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -17,21 +34,536 @@ EXIT_DATA = 4
 EXIT_TRANSPORT = 5
 EXIT_INTERNAL = 70
 
+_EXIT_BY_KIND = {
+    "config": EXIT_CONFIG,
+    "parse": EXIT_DATA,
+    "validation": EXIT_DATA,
+    "expression": EXIT_DATA,
+    "transport": EXIT_TRANSPORT,
+}
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+# --- output helpers ---------------------------------------------------------------------
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path``, published (fsynced, renamed) only when all went well.
+
+    A failed run leaves nothing under the final name: no half-written payment file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(descriptor)
+    temporary = Path(name)
+    umask = os.umask(0)
+    os.umask(umask)
+    temporary.chmod(0o666 & ~umask)  # as any new file, not mkstemp's private 0600
+    try:
+        yield temporary
+        descriptor = os.open(temporary, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+class Progress:
+    """Records done so far, on stderr, when stderr is a terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.enabled = sys.stderr.isatty()
+        self.count = 0
+        self.last = 0.0
+
+    def step(self, count: int = 1) -> None:
+        self.count += count
+        if self.enabled and time.monotonic() - self.last > 0.2:
+            self.last = time.monotonic()
+            sys.stderr.write(f"\r{self.label}: {self.count:,} items")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled and self.count:
+            sys.stderr.write("\r\033[K")
+
+
+def render_errors(error: ErengineError, style: str) -> str:
+    if style == "json":
+        return json.dumps(error.to_dict(), indent=2, default=str)
+    lines = [str(single) for single in flatten(error)]
+    if isinstance(error, ErrorGroup) and error.truncated:
+        lines.append("… stopped after the error limit; fix these and run again")
+    return "\n".join(lines)
+
+
+def engine_for(args: argparse.Namespace) -> Engine:
+    return Engine.from_folders(tuple(args.catalog))
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    engine = engine_for(args)
+    failures: list[ErengineError] = []
+    checked = 0
+    for path in _config_files(args.paths):
+        checked += 1
+        try:
+            document = engine.catalog.resolve_path(path)
+            if document.entry.kind == "format":
+                engine.compile_format(document)
+            elif document.entry.kind == "model":
+                engine.model(document)
+            print(f"ok   {path} ({document.label}, sha256 {document.sha256[:12]})")
+        except ErengineError as error:
+            failures.append(error)
+            print(f"FAIL {path}", file=sys.stderr)
+            print(render_errors(error, args.errors), file=sys.stderr)
+    if not checked:
+        print("no configuration files found", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_CONFIG if failures else EXIT_OK
+
+
+def _config_files(paths: Sequence[str]) -> list[Path]:
+    found: list[Path] = []
+    for text in paths:
+        path = Path(text)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")))
+        else:
+            found.append(path)
+    return found
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    engine = engine_for(args)
+    compiled = engine.format(args.format)
+    context = _context(args)
+    data = engine.load_input(compiled, Path(args.input), mapping=args.mapping, context=context)
+    output = Path(args.output)
+    with atomic_output(output) as temporary, temporary.open("wb") as sink:
+        report = compiled.write(data, sink, context=context)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(
+        f"wrote {output}: {report.records} records, {report.bytes_written} bytes "
+        f"({compiled.label}, config sha256 {compiled.sha256[:12]})"
+    )
+    return EXIT_OK
+
+
+def _context(args: argparse.Namespace) -> dict[str, Any]:
+    now = (
+        dt.datetime.fromisoformat(args.now)
+        if args.now
+        else dt.datetime.now().replace(microsecond=0)
+    )
+    context: dict[str, Any] = {"now": now, "today": now.date()}
+    for item in args.set or ():
+        key, _, value = item.partition("=")
+        context[key] = value
+    return context
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    engine = engine_for(args)
+    compiled = engine.format(args.format)
+    source = Path(args.file)
+    progress = Progress(f"reading {source.name}")
+    with source.open("rb") as stream:
+        data, report = compiled.read_document(stream, file_name=str(source))
+    progress.done()
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    output = Path(args.output)
+    with atomic_output(output) as temporary:
+        write_data(compiled.model, data, temporary, args.to)
+    print(f"wrote {output} ({args.to})", file=sys.stderr)
+    print(_summary(compiled.label, report.records, data), file=sys.stderr)
+    return EXIT_OK
+
+
+def _summary(label: str, records: int, data: dict[str, Any]) -> str:
+    counts: dict[str, int] = {}
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{path}.{key}" if path else key)
+        elif isinstance(node, list):
+            counts[path] = counts.get(path, 0) + len(node)
+            for item in node:
+                walk(item, path)
+
+    walk(data, "")
+    lists = ", ".join(f"{count} {path}" for path, count in counts.items())
+    return f"read {records} records with {label}: {lists or 'no lists'}"
+
+
+def cmd_formats_list(args: argparse.Namespace) -> int:
+    engine = engine_for(args)
+    entries = engine.catalog.list(args.kind)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "kind": e.kind,
+                        "name": e.name,
+                        "version": format_version(e.version),
+                        "path": str(e.path),
+                        "shipped": e.shipped,
+                        "description": e.description,
+                    }
+                    for e in entries
+                ],
+                indent=2,
+            )
+        )
+    else:
+        for e in entries:
+            origin = "shipped" if e.shipped else str(e.path)
+            print(f"{e.kind:8} {e.name:32} {format_version(e.version):10} {origin}")
+    for problem in engine.catalog.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_formats_show(args: argparse.Namespace) -> int:
+    engine = engine_for(args)
+    kinds = [args.kind] if args.kind else ["format", "model", "mapping"]
+    name = args.reference.partition("@")[0]
+    kind = next((k for k in kinds if any(e.name == name for e in engine.catalog.list(k))), kinds[0])
+    document = engine.catalog.resolve(args.reference, kind)
+    print(f"# {document.label} ({kind})")
+    print(f"# sha256: {document.sha256}")
+    for step in document.lineage:
+        print(f"# from:   {step}")
+    print(json.dumps(document.data, indent=2, ensure_ascii=False, default=str))
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    text = json.dumps(json_schema(document_schemas()), indent=2)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        print(text)
+    return EXIT_OK
+
+
+# --- sftp commands ----------------------------------------------------------------------
+# The transport (erengine_sftp, with paramiko) is imported inside the handlers (hence the
+# PLC0415 exemptions): it costs ~0.2 s, which every other command would pay at start-up.
+
+_SFTP_PROGRESS_MIN_BYTES = 1 << 20
+
+
+def _add_sftp_commands(subparsers: Any) -> None:
+    sftp = subparsers.add_parser("sftp", help="deliver and pick up files (SFTP or drop folder)")
+    actions = sftp.add_subparsers(dest="sftp_command", required=True, metavar="ACTION")
+
+    def endpoint_command(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
+        command: argparse.ArgumentParser = actions.add_parser(name, help=help_text)
+        command.add_argument("endpoint", metavar="ENDPOINT", help="endpoint YAML file, or a name")
+        command.add_argument(
+            "--endpoints",
+            metavar="DIR",
+            type=Path,
+            help="folder of endpoint files to find ENDPOINT by name (also ERENGINE_ENDPOINTS)",
+        )
+        command.add_argument(
+            "--ledger", type=Path, help="ledger file (default: in the user's data folder)"
+        )
+        command.add_argument("--json", action="store_true", help="print results as JSON")
+        command.set_defaults(handler=handler)
+        return command
+
+    push = endpoint_command("push", "deliver files, each exactly once", _cmd_sftp_push)
+    push.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    push.add_argument(
+        "--force", action="store_true", help="send bytes the ledger says were delivered before"
+    )
+    push.add_argument(
+        "--meta", action="append", default=[], metavar="KEY=VALUE", help="archive metadata"
+    )
+    pull = endpoint_command("pull", "pick up complete inbox files, each once", _cmd_sftp_pull)
+    pull.add_argument("--to", type=Path, default=Path("."), metavar="DIR", help="target folder")
+    pull.add_argument(
+        "--meta", action="append", default=[], metavar="KEY=VALUE", help="archive metadata"
+    )
+    listing = endpoint_command("ls", "list a remote folder", _cmd_sftp_ls)
+    listing.add_argument("--folder", choices=("inbox", "outbox"), default="inbox")
+
+    fingerprint = actions.add_parser("fingerprint", help="show a server's host key, to pin it")
+    fingerprint.add_argument("address", metavar="HOST[:PORT]", type=_sftp_host_port)
+    fingerprint.add_argument("--timeout", type=float, default=10.0, help="seconds")
+    fingerprint.add_argument("--json", action="store_true", help="print results as JSON")
+    fingerprint.set_defaults(handler=_cmd_sftp_fingerprint)
+
+
+def _sftp_host_port(address: str) -> tuple[str, int]:
+    """HOST, HOST:PORT or [IPV6]:PORT."""
+    host, port = address, "22"
+    if address.startswith("["):
+        host, _, rest = address[1:].partition("]")
+        port = rest.removeprefix(":") or port
+    elif address.count(":") == 1:
+        host, _, port = address.partition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"not HOST[:PORT]: {address!r}")
+    return host, int(port)
+
+
+def _sftp_errors(handler: Handler) -> Handler:
+    """Render transport errors like engine errors: text, or JSON with --json."""
+
+    def run(args: argparse.Namespace) -> int:
+        from erengine_sftp import SftpError  # noqa: PLC0415
+
+        try:
+            return handler(args)
+        except SftpError as error:
+            if args.json:
+                print(json.dumps({"error": error.to_dict()}, indent=2), file=sys.stderr)
+            else:
+                print(str(error), file=sys.stderr)
+            return EXIT_TRANSPORT
+
+    return run
+
+
+def _sftp_context(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    """The endpoint, its ledger and its archive."""
+    from erengine_sftp import Archive, Ledger, find_endpoint  # noqa: PLC0415
+
+    endpoint = find_endpoint(args.endpoint, args.endpoints)
+    return endpoint, Ledger(args.ledger or Ledger.default_path()), Archive.for_endpoint(endpoint)
+
+
+def _sftp_metadata(items: Sequence[str]) -> dict[str, str]:
+    pairs = [item.partition("=") for item in items]
+    return {key: value for key, _, value in pairs}
+
+
+def _byte_progress(label: str) -> Callable[[int, int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total >= _SFTP_PROGRESS_MIN_BYTES:
+            end = "\n" if done >= total else ""
+            line = f"\r{label}: {done * 100 // total:3d}% of {total:,} bytes"
+            print(line, end=end, file=sys.stderr)
+
+    return show
+
+
+def _sftp_retry_notice(error: Any, attempt: int, delay: float) -> None:
+    print(f"retrying (attempt {attempt}) in {delay:.1f} s after: {error}", file=sys.stderr)
+
+
+@_sftp_errors
+def _cmd_sftp_push(args: argparse.Namespace) -> int:
+    from erengine_sftp import Courier  # noqa: PLC0415
+
+    endpoint, ledger, archive = _sftp_context(args)
+    with ledger:
+        courier = Courier(
+            endpoint,
+            ledger=ledger,
+            archive=archive,
+            on_retry=_sftp_retry_notice,
+            progress=lambda path: _byte_progress(f"sending {path.name}"),
+        )
+        receipts = courier.deliver(args.files, metadata=_sftp_metadata(args.meta), force=args.force)
+    if args.json:
+        print(json.dumps([receipt.to_dict() for receipt in receipts], indent=2))
+    for receipt in receipts if not args.json else ():
+        note = f" ({receipt.note})" if receipt.note else ""
+        print(f"{receipt.status:17} {receipt.local_path} -> {receipt.remote_path}{note}")
+    return EXIT_OK
+
+
+@_sftp_errors
+def _cmd_sftp_pull(args: argparse.Namespace) -> int:
+    from erengine_sftp import Picker  # noqa: PLC0415
+
+    endpoint, ledger, archive = _sftp_context(args)
+    with ledger:
+        picker = Picker(
+            endpoint,
+            ledger=ledger,
+            archive=archive,
+            on_retry=_sftp_retry_notice,
+            progress=lambda remote: _byte_progress(f"fetching {remote}"),
+        )
+        report = picker.pick_up(args.to, metadata=_sftp_metadata(args.meta))
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+        return EXIT_OK
+    for picked in report.picked:
+        outcome = report.remote_outcomes.get(picked.remote_path, "")
+        print(f"picked up  {picked.remote_path} -> {picked.local_path} ({outcome})")
+    for label, items in (
+        ("duplicate", report.duplicates),
+        ("waiting", report.waiting),
+        ("refused", report.refused),
+    ):
+        for item in items:
+            print(f"{label:10} {item.remote_path}: {item.reason}")
+    if not report.picked:
+        print("nothing to pick up")
+    return EXIT_OK
+
+
+@_sftp_errors
+def _cmd_sftp_ls(args: argparse.Namespace) -> int:
+    from erengine_sftp.link import opener_for  # noqa: PLC0415
+
+    endpoint = _sftp_context(args)[0]
+    folder = endpoint.folders.inbox if args.folder == "inbox" else endpoint.folders.outbox
+    session = opener_for(endpoint)()
+    try:
+        entries = sorted(session.list_folder(folder), key=lambda entry: entry.name)
+    finally:
+        session.close()
+    if args.json:
+        print(json.dumps([vars(entry) for entry in entries], indent=2))
+        return EXIT_OK
+    for entry in entries:
+        when = dt.datetime.fromtimestamp(entry.mtime, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        kind = "" if entry.is_file else "/"
+        print(f"{entry.size:>12,}  {when}  {entry.name}{kind}")
+    return EXIT_OK
+
+
+@_sftp_errors
+def _cmd_sftp_fingerprint(args: argparse.Namespace) -> int:
+    from erengine_sftp import fetch_host_key  # noqa: PLC0415
+
+    host, port = args.address
+    info = fetch_host_key(host, port, timeout=args.timeout)
+    if args.json:
+        fields = ("key_type", "fingerprint", "known_hosts_line")
+        print(json.dumps({name: getattr(info, name) for name in fields}, indent=2))
+        return EXIT_OK
+    print(f"{info.key_type} {info.fingerprint}")
+    print(f"known_hosts line: {info.known_hosts_line}")
+    print(
+        "Check this fingerprint with the bank over another channel before pinning it "
+        "(host_keys.fingerprints in the endpoint file).",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+# --- end sftp commands ------------------------------------------------------------------
+
+
+# --- parser -----------------------------------------------------------------------------
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--catalog",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra folder of configurations (repeatable; also ERENGINE_PATH)",
+    )
+    parser.add_argument(
+        "--errors", choices=("human", "json"), default="human", help="how errors are printed"
+    )
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="erengine",
         description="Write and read bank and tax files from versioned YAML formats.",
     )
-    parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_sftp_commands(sub)
+
+    validate = sub.add_parser("validate", help="check configuration files, all errors at once")
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    _common(validate)
+    validate.set_defaults(handler=cmd_validate)
+
+    generate = sub.add_parser("generate", help="write a file in a format from model data")
+    generate.add_argument("format", metavar="FORMAT[@RANGE]")
+    generate.add_argument("--input", required=True, help="JSON, YAML or CSV input")
+    generate.add_argument("--mapping", help="mapping NAME[@RANGE] for the input's own columns")
+    generate.add_argument("--output", required=True, help="file to write (atomically)")
+    generate.add_argument("--now", help="creation time to use (ISO 8601; default: now)")
+    generate.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="a context value for expressions"
+    )
+    _common(generate)
+    generate.set_defaults(handler=cmd_generate)
+
+    parse = sub.add_parser("parse", help="read a file in a format into model data")
+    parse.add_argument("format", metavar="FORMAT[@RANGE]")
+    parse.add_argument("file", metavar="FILE")
+    parse.add_argument("--output", required=True, help="file to write (atomically)")
+    parse.add_argument("--to", choices=("json", "csv", "avro"), default="json")
+    _common(parse)
+    parse.set_defaults(handler=cmd_parse)
+
+    formats = sub.add_parser("formats", help="list and show configurations in the catalog")
+    formats_sub = formats.add_subparsers(dest="formats_command", required=True, metavar="ACTION")
+    listing = formats_sub.add_parser("list", help="every configuration and version")
+    listing.add_argument("--kind", choices=("format", "model", "mapping", "job"))
+    listing.add_argument("--json", action="store_true")
+    _common(listing)
+    listing.set_defaults(handler=cmd_formats_list)
+    show = formats_sub.add_parser("show", help="a resolved configuration, with its sha256")
+    show.add_argument("reference", metavar="NAME[@RANGE]")
+    show.add_argument("--kind", choices=("format", "model", "mapping", "job"))
+    _common(show)
+    show.set_defaults(handler=cmd_formats_show)
+
+    schema = sub.add_parser("schema", help="JSON Schema of the configuration language")
+    schema.add_argument("--output", help="file to write (default: standard output)")
+    schema.set_defaults(handler=cmd_schema, errors="human")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = args.handler
-    return int(handler(args))
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except ErengineError as error:
+        print(render_errors(error, getattr(args, "errors", "human")), file=sys.stderr)
+        return _EXIT_BY_KIND.get(error.kind, EXIT_DATA)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except OSError as exc:  # a file named on the command line cannot be read or written
+        print(f"cannot use {exc.filename or 'a file'}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_DATA
+    except Exception as exc:  # anything else is a bug: say so, keep the details
+        print(
+            f"internal error, please report: {type(exc).__name__}: {exc}\n"
+            "(run with ERENGINE_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        if os.environ.get("ERENGINE_DEBUG"):
+            raise
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -19,9 +19,12 @@ from erengine.codecs.records.read import ListItem, ReadReport, RecordReader
 from erengine.codecs.records.write import WriteReport, write_records
 from erengine.config.catalog import Catalog, ResolvedDocument
 from erengine.config.kinds import register_document_kinds
+from erengine.config.schema.mapping import MappingDocument
 from erengine.config.schema.records import RecordFormatDocument
-from erengine.errors import ConfigError, SourceSpan
+from erengine.config.versions import parse_reference
+from erengine.errors import ConfigError, ErrorGroup, SourceSpan
 from erengine.expr import ExpressionCompiler
+from erengine.io import MappingPlan, compile_mapping, read_data
 from erengine.model import ModelPlan, compile_model
 
 register_document_kinds()
@@ -63,11 +66,20 @@ class CompiledFormat:
     def read_document(
         self, stream: BinaryIO, *, file_name: str | None = None
     ) -> tuple[dict[str, Any], ReadReport]:
-        """Read the whole file into typed model data, checked against the model."""
+        """Read the whole file into typed model data, checked against the model.
+
+        Model defaults fill what the format does not carry, so the result is complete model
+        data that any other format on the same model can write.
+        """
         reader = RecordReader(self.plan, stream, file_name=file_name, attach=True)
         for _ in reader:
             pass
-        return reader.root, reader.report
+        problems = self.model.check(reader.root, source=file_name)
+        if problems:
+            raise ErrorGroup(tuple(problems))
+        return self.model.from_json(
+            self.model.to_json(reader.root), source=file_name
+        ), reader.report
 
 
 @dataclass
@@ -86,6 +98,39 @@ class Engine:
             cached = compile_model(document.spec, span_for=document.span)  # type: ignore[arg-type]
             self._models[document.sha256] = cached
         return cached
+
+    def mapping(
+        self, reference: str, model: ModelPlan, model_document: ResolvedDocument
+    ) -> MappingPlan:
+        """A mapping onto ``model``; its own model reference must accept that model."""
+        document = self.catalog.resolve(reference, "mapping")
+        spec = document.spec
+        assert isinstance(spec, MappingDocument)
+        wanted = parse_reference(spec.model, span=document.span(("model",)), config_path="model")
+        if wanted.name != model.name or not wanted.range.matches(model_document.entry.version):
+            raise ConfigError(
+                "CFG701",
+                f"mapping {document.label} maps onto {spec.model}, the format uses "
+                f"{model_document.label}",
+                span=document.span(("model",)),
+                config_path="model",
+                hint="use a mapping written for the format's model",
+            )
+        return compile_mapping(spec, model, span_for=document.span)
+
+    def load_input(
+        self,
+        compiled: CompiledFormat,
+        path: Path,
+        *,
+        mapping: str | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Typed model data from a file: model form (JSON, YAML, CSV, Avro) or via a mapping."""
+        if mapping is None:
+            return read_data(compiled.model, path)
+        plan = self.mapping(mapping, compiled.model, compiled.model_document)
+        return plan.read(path, context=context)
 
     def format(self, reference: str) -> CompiledFormat:
         document = self.catalog.resolve(reference, "format")

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The demo, from a fresh clone: install erengine, write a NACHA file from the sample payments,
+# read it back into the payments model and show a summary. Everything lands in out/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python3 -m venv .venv
+.venv/bin/python -m pip install -q -e .
+
+mkdir -p out
+erengine=.venv/bin/erengine
+"$erengine" validate formats
+"$erengine" generate nacha@^1 --input samples/payments.json --now 2024-03-01T10:30:00 \
+    --output out/payments.ach
+"$erengine" parse nacha@^1 out/payments.ach --output out/payments-read.json
+echo
+echo "== out/payments.ach (first 6 records) =="
+head -n 6 out/payments.ach
+echo
+echo "== read back: out/payments-read.json =="
+.venv/bin/python - <<'PY'
+import json
+data = json.load(open("out/payments-read.json"))
+for batch in data["batches"]:
+    total = sum(float(p["amount"]) for p in batch["payments"])
+    print(f"batch {batch['batch_id']} {batch['local_instrument']} {batch['description']:<10}"
+          f" {len(batch['payments'])} payments, {total:,.2f} USD, class {batch['service_class_code']}")
+PY
