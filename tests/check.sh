@@ -18,5 +18,5 @@ python3 -m venv .venv
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-.venv/bin/lint-imports
+PYTHONPATH=typings .venv/bin/lint-imports  # finds erengine_sftp/erengine_cli under their installed names
 .venv/bin/pytest

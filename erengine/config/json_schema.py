@@ -21,9 +21,9 @@ SCHEMA_ID = "https://erengine.dev/schema/config.json"
 
 def json_schema(schemas: Sequence[type[BaseModel]]) -> dict[str, Any]:
     """One schema accepting any document kind, with definitions for every part."""
+    every: list[type[BaseModel]] = [*schemas, ChangeSpec]
     refs, top = models_json_schema(
-        [(schema, "validation") for schema in (*schemas, ChangeSpec)],
-        ref_template="#/$defs/{model}",
+        [(schema, "validation") for schema in every], ref_template="#/$defs/{model}"
     )
     definitions: dict[str, Any] = top.get("$defs", {})
     derived = {

@@ -35,5 +35,5 @@ def register_document_kinds() -> None:
 
 def document_schemas() -> list[type[BaseModel]]:
     """Every document schema, for the JSON Schema that editors use."""
-    unique = {ModelDocument, MappingDocument, *FORMAT_SCHEMAS.values()}
+    unique: set[type[BaseModel]] = {ModelDocument, MappingDocument, *FORMAT_SCHEMAS.values()}
     return sorted(unique, key=lambda schema: schema.__name__)
