@@ -179,7 +179,10 @@ class Courier:
 
     def _send(self, fs: RemoteFS, parcel: _Parcel, *, resume: bool) -> Publication:
         settings = self._endpoint.delivery
-        if self._already_there(fs, parcel, resume=resume):
+        # A fresh plain-rename send skips this look (one round trip per file): the rename
+        # itself refuses an existing name, and the collision is examined then.
+        fresh_rename = settings.publish == "rename" and not resume
+        if not fresh_rename and self._already_there(fs, parcel, resume=resume):
             return "already_there"
         if settings.publish == "direct":
             self._write_direct(fs, parcel, resume=resume)
@@ -197,7 +200,8 @@ class Courier:
             self._write_direct(fs, parcel, resume=False)
             return "direct"
         except TargetExistsError:
-            # Someone wrote the final name between our check and the rename.
+            # The name was taken before our rename: by our own earlier send, or by another file.
+            _remove_quietly(fs, parcel.temp)
             if self._already_there(fs, parcel, resume=False):
                 return "already_there"
             raise

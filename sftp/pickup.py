@@ -132,6 +132,7 @@ class Picker:
         self._clock = clock
         self._progress = progress
         self._step_hook = step_hook
+        self._folders_made: set[str] = set()
 
     def pick_up(
         self,
@@ -143,6 +144,7 @@ class Picker:
         """Take every complete file; without a consumer, landing in ``to_folder`` is the
         hand-over."""
         report = PickupReport()
+        self._folders_made.clear()
         inbox = self._endpoint.folders.inbox
         to_folder.mkdir(parents=True, exist_ok=True)
         with InboxLock(self._ledger.path.parent / "locks", self._endpoint.name, inbox), self._link:
@@ -249,7 +251,7 @@ class Picker:
             report.duplicates.append(
                 PassedOver(remote_path, f"same bytes as ledger entry {earlier}")
             )
-            self._finish_remote(row.id, key, "duplicate", report)
+            self._finish_remote(row.id, key, "duplicate", report, seen_now=True)
             return
         archived = self._archive.store(
             temp,
@@ -274,7 +276,7 @@ class Picker:
         )
         self._step("recorded", remote_path)
         picked = PickedFile(row.id, endpoint.name, remote_path, local, entry.size, sha256, archived)
-        self._hand_over(picked, key, consumer, report)
+        self._hand_over(picked, key, consumer, report, seen_now=True)
 
     def _fetch(
         self, fs: RemoteFS, entry: RemoteEntry, key: PickupKey, temp: Path
@@ -331,9 +333,9 @@ class Picker:
                 Path(row.archived_path),
                 redelivered=row.state == "processing",
             )
-            self._hand_over(picked, row.key, consumer, report)
+            self._hand_over(picked, row.key, consumer, report, seen_now=False)
         else:
-            self._finish_remote(row.id, row.key, row.state, report)
+            self._finish_remote(row.id, row.key, row.state, report, seen_now=False)
 
     def _hand_over(
         self,
@@ -341,11 +343,13 @@ class Picker:
         key: PickupKey,
         consumer: Consumer | None,
         report: PickupReport,
+        *,
+        seen_now: bool,
     ) -> None:
-        self._ledger.set_state(picked.ledger_id, "processing")
-        self._step("processing", key.remote_path)
         state: PickupState = "processed"
         if consumer is not None:
+            self._ledger.set_state(picked.ledger_id, "processing")
+            self._step("processing", key.remote_path)
             try:
                 consumer(picked)
             except Exception as exc:  # the consumer's refusal, whatever its type
@@ -357,10 +361,16 @@ class Picker:
             self._ledger.set_state(picked.ledger_id, state)
             report.picked.append(picked)
         self._step(state, key.remote_path)
-        self._finish_remote(picked.ledger_id, key, state, report)
+        self._finish_remote(picked.ledger_id, key, state, report, seen_now=seen_now)
 
     def _finish_remote(
-        self, row_id: int, key: PickupKey, state: PickupState, report: PickupReport
+        self,
+        row_id: int,
+        key: PickupKey,
+        state: PickupState,
+        report: PickupReport,
+        *,
+        seen_now: bool,
     ) -> None:
         """Move, delete or leave the remote file. Best effort: the ledger already guarantees
         it is not taken again, so a read-only inbox only earns a note."""
@@ -372,7 +382,9 @@ class Picker:
             target_folder = folders.error if state == "rejected" else folders.done
             try:
                 outcome = self._link.run(
-                    lambda fs, _: self._move_or_delete(fs, key, after, target_folder)
+                    lambda fs, attempt: self._move_or_delete(
+                        fs, key, after, target_folder, seen_now=seen_now and attempt == 1
+                    )
                 )
             except RemotePermissionError:
                 outcome = "left: the server refused to move or delete it"
@@ -380,10 +392,15 @@ class Picker:
         report.remote_outcomes[key.remote_path] = outcome
         self._step("closed", key.remote_path)
 
-    def _move_or_delete(self, fs: RemoteFS, key: PickupKey, after: str, folder: str) -> str:
-        found = fs.stat(key.remote_path)
-        if found is None or (found.size, found.mtime) != (key.size, key.mtime):
-            return "gone: moved or replaced before this run"
+    def _move_or_delete(
+        self, fs: RemoteFS, key: PickupKey, after: str, folder: str, *, seen_now: bool
+    ) -> str:
+        # A file left over from an earlier run may have been moved (or replaced by a new
+        # one of the same name) since: look before touching it.
+        if not seen_now:
+            found = fs.stat(key.remote_path)
+            if found is None or (found.size, found.mtime) != (key.size, key.mtime):
+                return "gone: moved or replaced before this run"
         name = key.remote_path.rsplit("/", 1)[-1]
         marker_pattern = self._endpoint.pickup.done_marker
         marker = marker_pattern.format(name=name) if marker_pattern else None
@@ -392,7 +409,9 @@ class Picker:
             outcome = "deleted"
         else:
             target_folder = join(self._endpoint.folders.inbox, folder)
-            fs.make_folders(target_folder)
+            if target_folder not in self._folders_made:
+                fs.make_folders(target_folder)
+                self._folders_made.add(target_folder)
             target = join(target_folder, name)
             try:
                 fs.rename(key.remote_path, target)

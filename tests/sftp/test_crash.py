@@ -117,13 +117,14 @@ _CHILD = textwrap.dedent(
 
     with Ledger(Path(ledger_path)) as ledger:
         Picker(parse_endpoint(endpoint_data, source="child.yaml"), ledger=ledger,
-               archive=Archive(Path(archive_path)), step_hook=die).pick_up(Path(landed))
+               archive=Archive(Path(archive_path)), step_hook=die).pick_up(
+            Path(landed), lambda picked: None)
     """
 )
 
 
 @pytest.mark.sshd
-@pytest.mark.parametrize("step", [s for s in STEPS if s != "consumed"])
+@pytest.mark.parametrize("step", STEPS)
 def test_sigkill_at_each_step_against_sshd(
     step: str,
     tmp_path: Path,
