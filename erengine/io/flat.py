@@ -49,7 +49,6 @@ class Level:
     first: int  # index of the level's first column in a row
     child: Path | None  # path of the list of the next level inside this level's record
     child_required: bool
-    required_records: tuple[Path, ...]  # nested records to create even when all cells are empty
     name: str  # dotted path of the level's list from the root ('' for the root)
 
 
@@ -148,6 +147,7 @@ class _TreeBuilder:
             if depth == 0:
                 if current is None:
                     self.open[0] = (own, self._record(level, own))
+                    opened = True
                 elif own != current[0]:
                     self._error(line, "the file-level columns differ from the first row", level)
                     return
@@ -171,8 +171,6 @@ class _TreeBuilder:
 
     def _record(self, level: Level, own: Sequence[str]) -> dict[str, Any]:
         record: dict[str, Any] = {}
-        for path in level.required_records:
-            dict_at(record, path)
         if level.child is not None and level.child_required:
             list_at(record, level.child)
         for column, cell in zip(level.columns, own, strict=True):
@@ -183,6 +181,7 @@ class _TreeBuilder:
                 list_at(record, column.path[:-1]).append(value)
             else:
                 dict_at(record, column.path[:-1])[str(column.path[-1])] = value
+        _complete(self.layout.plan, level.record, record)
         return record
 
     def _error(self, line: int, message: str, level: Level) -> None:
@@ -198,10 +197,22 @@ class _TreeBuilder:
         self.errors.raise_if_any()
         root = self.open[0]
         if root is None:
-            raise ParseError(
-                "PRS191", "no data rows", position=DataPosition(file=self.source)
-            )
+            raise ParseError("PRS191", "no data rows", position=DataPosition(file=self.source))
         return root[1]
+
+
+def _complete(plan: ModelPlan, record: RecordPlan, data: dict[str, Any]) -> None:
+    """Add what empty cells cannot show: required records and leaf lists with nothing in them.
+
+    Only inside records that are there; lists of records are the next level's business.
+    """
+    for field in record.fields:
+        shape = field.shape
+        if isinstance(shape, RecordRef):
+            if field.name in data or field.required:
+                _complete(plan, plan.record(shape.name), data.setdefault(field.name, {}))
+        elif isinstance(shape, ListOf) and isinstance(shape.item, LeafType) and field.required:
+            data.setdefault(field.name, [])
 
 
 def dict_at(record: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -243,7 +254,6 @@ def flat_layout(plan: ModelPlan) -> FlatLayout:
                 first=first,
                 child=child[0] if child else None,
                 child_required=child[2] if child else False,
-                required_records=tuple(collected.required_records),
                 name=name,
             )
         )
@@ -261,7 +271,6 @@ class _LevelCollector:
         self.plan = plan
         self.prefix = f"{prefix}." if prefix else ""
         self.columns: list[Column] = []
-        self.required_records: list[Path] = []
         self.children: list[tuple[Path, str, bool]] = []
 
     def walk(self, record: RecordPlan, path: Path, seen: frozenset[str], *, required: bool) -> None:
@@ -276,8 +285,6 @@ class _LevelCollector:
                         f"record {shape.name} contains itself ({header}); CSV needs a fixed depth",
                         hint="write JSON or Avro for this model",
                     )
-                if required and field.required:
-                    self.required_records.append(here)
                 self.walk(
                     self.plan.record(shape.name),
                     here,

@@ -344,9 +344,7 @@ class _MappingRun:
             return self.evaluate(level.key, scope, number, f"group_by.{level.name}")
         return repr(sorted(values.items()))
 
-    def new_item(
-        self, level: MappedLevel, values: dict[str, Any], path: str, number: int
-    ) -> _Item:
+    def new_item(self, level: MappedLevel, values: dict[str, Any], path: str, number: int) -> _Item:
         record: dict[str, Any] = {}
         inside = {field.path: field.inside for field in level.fields}
         for model_path, value in values.items():
@@ -400,13 +398,10 @@ class _MappingRun:
             return error
         number = self.rows_of_paths[max(owners, key=len)]
         placed = self.position(number)
-        error.position = dataclasses.replace(
-            error.position, line=placed.line, record=placed.record
-        )
+        error.position = dataclasses.replace(error.position, line=placed.line, record=placed.record)
         return error
 
 
 def _columns_of(expression: Expression) -> tuple[str, ...]:
     """The row columns an expression reads (by `row.NAME` or `row['NAME']`), for messages."""
     return tuple(dict.fromkeys(a or b for a, b in _COLUMN_REFERENCE.findall(expression.source)))
-
