@@ -20,6 +20,12 @@ from erengine.expr.errors import ExpressionError
 from erengine.expr.functions.amounts import SignStyle, parse_amount
 from erengine.expr.functions.amounts import amount as format_amount
 from erengine.expr.functions.checks import aba_check_digit, aba_valid
+from erengine.expr.functions.dates import (
+    format_date,
+    format_datetime,
+    parse_date,
+    parse_datetime,
+)
 
 
 class LeafError(ValueError):
@@ -213,10 +219,11 @@ class ZonedCodec(LeafCodec):
 
 @dataclass(frozen=True, slots=True)
 class DateCodec(LeafCodec):
-    """``date``, ``time`` and ``datetime`` with strftime patterns.
+    """``date``, ``time`` and ``datetime`` with the expression library's date codes.
 
-    A ``time`` field bound to the same path as a ``date`` field completes that datetime on
-    read (NACHA writes creation date and time as two fields of one timestamp).
+    Those codes are locale-free and strict, and ``%y`` means 2000-2099 (Python's ``strptime``
+    would read ``69`` as 1969). A ``time`` field bound to the same path as a ``date`` field
+    completes that datetime on read (NACHA writes creation date and time as two fields).
     """
 
     numeric: ClassVar[bool] = True
@@ -225,23 +232,32 @@ class DateCodec(LeafCodec):
     part: str = "date"  # "date", "time" or "datetime"
 
     def encode(self, value: Any) -> str:
-        wanted = dt.time if self.part == "time" else dt.date
-        if self.part == "time" and isinstance(value, dt.datetime):
-            value = value.time()
-        if not isinstance(value, wanted):
-            raise LeafError(f"a {self.part}", value)
-        return value.strftime(self.pattern)
+        try:
+            if self.part == "date":
+                return format_date(value, self.pattern)
+            if self.part == "datetime":
+                return format_datetime(value, self.pattern)
+            if isinstance(value, dt.datetime):
+                value = value.time()
+            if not isinstance(value, dt.time):
+                raise LeafError("a time", value)
+            return format_datetime(dt.datetime.combine(_ANY_DAY, value), self.pattern)
+        except ExpressionError as exc:
+            raise LeafError(f"a {self.part}", value) from exc
 
     def decode(self, text: str) -> Any:
         try:
-            parsed = dt.datetime.strptime(text.strip(), self.pattern)
-        except ValueError as exc:
+            if self.part == "date":
+                return parse_date(text.strip(), self.pattern)
+            if self.part == "datetime":
+                return parse_datetime(text.strip(), self.pattern)
+            moment = parse_datetime(f"{_ANY_DAY:%Y}{text.strip()}", f"%Y{self.pattern}")
+            return moment.time()
+        except ExpressionError as exc:
             raise LeafError(f"a {self.part} like {self.pattern}", text) from exc
-        if self.part == "date":
-            return parsed.date()
-        if self.part == "time":
-            return parsed.time()
-        return parsed
+
+
+_ANY_DAY = dt.date(2000, 1, 1)  # carries a time through the datetime functions
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ class Line:
     offset: int  # byte offset of the line in the file
     text: str  # fixed: the record text; delimited: the raw line
     cells: tuple[str, ...] = ()  # delimited: the record's cells
+    trimmed_to: int | None = None  # fixed: the length the file had, when padded on read
 
 
 class RecordSink:
@@ -186,7 +187,7 @@ def iter_fixed_lines(
                 f"{file or '<data>'}:{number}: record is {len(text)} characters, expected "
                 f"{width}; read as padded with spaces"
             )
-            yield Line(number, offset, text.ljust(width))
+            yield Line(number, offset, text.ljust(width), trimmed_to=len(text))
             continue
         raise ParseError(
             "PRS102",

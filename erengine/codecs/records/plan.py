@@ -25,7 +25,7 @@ from erengine.config.schema.records import (
     TotalSpec,
 )
 from erengine.config.yaml_spans import DataPath, format_path
-from erengine.errors import ConfigError, ErrorCollector, SourceSpan
+from erengine.errors import ConfigError, ErengineError, ErrorCollector, SourceSpan
 from erengine.expr import Expression, ExpressionCompiler
 
 FieldKind = Literal["bind", "value", "const", "fill"]
@@ -520,17 +520,30 @@ def tally(
     values: dict[str, Any] | None,
     totals: dict[str, Any],
     evaluate: Callable[[Expression], Any],
+    *,
+    complete: bool = True,
 ) -> None:
-    """Add one record to the totals it feeds (the same on write and on read)."""
+    """Add one record to the totals it feeds (the same on write and on read).
+
+    A record with a field in error (``complete=False``) is still counted; a sum that needs the
+    field in error leaves it out quietly: the error already says so, and the trailer that
+    cannot be confirmed says so too.
+    """
     scope["record"] = values
     for total in record.totals:
         if total.when is not None and not evaluate(total.when):
             continue
         if total.count:
             totals[total.name] += 1
-        else:
-            assert total.expression is not None
+            continue
+        assert total.expression is not None
+        if complete:
             amount = evaluate(total.expression)
-            if amount is not None:
-                totals[total.name] += amount
+        else:
+            try:
+                amount = total.expression.evaluate(scope)
+            except ErengineError:
+                continue  # it needs the field in error: the sum stays unconfirmed
+        if amount is not None:
+            totals[total.name] += amount
     del scope["record"]

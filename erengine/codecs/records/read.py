@@ -215,6 +215,9 @@ class RecordReader:
         number = self.record_counts.get(record.name, 0) + 1
         self.record_counts[record.name] = number
         label = f"{record.name}#{number}"
+        errors_before = len(self.errors)
+        if line.trimmed_to is not None:
+            self.check_trimmed(record, line, label)
         values: dict[str, Any] = {}
         computed: list[tuple[FieldPlan, str]] = []
         for plan in record.fields:
@@ -242,7 +245,40 @@ class RecordReader:
             else:
                 self.check_computed(plan, raw, line, label, values)
         if record.totals:
-            tally(record, self.scope, values, self.totals, self.evaluate)
+            tally(
+                record,
+                self.scope,
+                values,
+                self.totals,
+                self.evaluate,
+                complete=len(self.errors) == errors_before,
+            )
+
+    def check_trimmed(self, record: RecordPlan, line: Line, label: str) -> None:
+        """Trimmed trailing blanks are fine; a record cut inside its data is not."""
+        length = line.trimmed_to or 0
+        for plan in record.fields:
+            cut = plan.width is not None and plan.start + plan.width > length
+            if cut and plan.kind != "fill" and not plan.optional:
+                self.errors.add(
+                    ParseError(
+                        "PRS102",
+                        f"record is {length} characters long, the format's records are "
+                        f"{len(line.text)}; field `{plan.name}` is cut off",
+                        position=DataPosition(
+                            file=self.file_name,
+                            line=line.number,
+                            column=length + 1,
+                            byte_offset=line.offset + length,
+                            record=label,
+                            field=plan.name,
+                        ),
+                        expected=f"{len(line.text)} characters",
+                        found=line.text[:length],
+                        hint="the file may be truncated",
+                    )
+                )
+                raise self.errors.as_group()
 
     def raw(self, plan: FieldPlan, line: Line, label: str) -> str | None:
         if plan.width is not None:

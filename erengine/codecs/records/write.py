@@ -53,11 +53,14 @@ class RecordWriter:
         self.totals: dict[str, Any] = {}
         self.record_counts: dict[str, int] = {}
         self.list_stack: list[tuple[str, int]] = []
+        self.loop_items: set[str] = set()
+        self.root: Mapping[str, Any] = {}
         # Deferred fields of the open list items: (field, byte offset, record label).
         self.deferred: list[list[tuple[FieldPlan, int, str]]] = [[]]
         self.delimited = plan.file.type == "delimited"
 
     def write(self, data: Mapping[str, Any]) -> WriteReport:
+        self.root = data
         scope: dict[str, Any] = dict(data)
         scope["context"] = self.context
         scope["totals"] = self.totals
@@ -92,6 +95,7 @@ class RecordWriter:
             )
             return
         self.list_stack.append((group.for_each[-1], 0))
+        self.loop_items.add(group.item_name)
         for index, item in enumerate(items):
             self.list_stack[-1] = (group.for_each[-1], index)
             scope[group.item_name] = item
@@ -101,6 +105,7 @@ class RecordWriter:
             self.items(group, scope)
             self.write_deferred(scope)
         self.list_stack.pop()
+        self.loop_items.discard(group.item_name)
         scope.pop(group.item_name, None)
 
     def items(self, group: GroupPlan, scope: dict[str, Any]) -> None:
@@ -116,6 +121,7 @@ class RecordWriter:
         number = self.record_counts.get(record.name, 0) + 1
         self.record_counts[record.name] = number
         label = f"{record.name}#{number}"
+        errors_before = len(self.errors)
         values: dict[str, Any] | None = {} if record.needs_values else None
         for target, implied in record.implies:
             self.check_implied(target, implied, scope, label)
@@ -143,7 +149,22 @@ class RecordWriter:
                 found=text[exc.start],
             )
         if record.totals:
-            tally(record, scope, values, self.totals, lambda e: self.evaluate(e, scope))
+            tally(
+                record,
+                scope,
+                values,
+                self.totals,
+                lambda e: self.evaluate(e, scope),
+                complete=len(self.errors) == errors_before,
+            )
+
+    def fill_in(self, path: tuple[str, ...], value: Any, scope: dict[str, Any]) -> None:
+        """Set a written default into the data: a list item's, or the root's."""
+        if path[0] in self.loop_items:
+            assign_path(scope, path, value)
+        elif isinstance(self.root, dict):
+            assign_path(self.root, path, value)
+            scope[path[0]] = self.root[path[0]]
 
     @staticmethod
     def bound(plan: FieldPlan, scope: dict[str, Any]) -> bool:
@@ -154,7 +175,7 @@ class RecordWriter:
     ) -> None:
         actual = scope_value(scope, target)
         if actual is None:
-            assign_path(scope, target, implied)
+            self.fill_in(target, implied, scope)
         elif actual != implied:
             self.fail(
                 "VAL106",
@@ -207,12 +228,10 @@ class RecordWriter:
                 value = self.evaluate(plan.expression, scope)
                 if value is not None and len(plan.binds) == 1:
                     # what the file holds is in the data too, as reading it would give
-                    assign_path(scope, plan.binds[0], value)
+                    self.fill_in(plan.binds[0], value, scope)
         else:
             assert plan.expression is not None
             value = self.evaluate(plan.expression, scope)
-        if values is not None:
-            values[plan.name] = value
         if value is None:
             if plan.optional:
                 return " " * (plan.width or 0)
@@ -221,8 +240,17 @@ class RecordWriter:
         try:
             text = plan.codec.encode(value)
         except LeafError as exc:
-            self.fail("VAL103", str(exc), label, plan, expected=exc.expected, found=exc.found)
+            self.fail(
+                "VAL103",
+                "the value does not fit the field's format",
+                label,
+                plan,
+                expected=exc.expected,
+                found=exc.found,
+            )
             return " " * (plan.width or 0)
+        if values is not None:
+            values[plan.name] = value  # only values that made it into the file feed totals
         return self.layout(plan, text, label)
 
     def layout(self, plan: FieldPlan, text: str, label: str) -> str:
