@@ -8,6 +8,14 @@ before the next side effect starts, so a restart continues where the crash happe
 
 Delivery rows are ``sending → delivered`` and make "never send the same payment file twice"
 hold even after the bank has taken the file away from the server.
+
+Durability: every commit survives a crash of the process. Only the commits that precede an
+act nobody can take back (handing a file to the consumer, recording its answer before the
+remote file is moved, recording a delivery) are also fsynced against power loss
+(``synchronous=FULL``); the others (claims, downloads, clean-up outcomes, a delivery that is
+starting) use ``NORMAL``, because losing one only makes the next run redo a step that is safe
+to redo. That halves the fsyncs per small file. A FULL commit also makes every earlier one
+durable.
 """
 
 from __future__ import annotations
@@ -99,7 +107,6 @@ class Ledger:
             # Autocommit mode: each statement commits on its own unless inside _transaction.
             self._db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise LocalFileError(f"cannot open ledger {path}: {exc}", operation="ledger") from exc
@@ -129,7 +136,7 @@ class Ledger:
     def claim(self, key: PickupKey) -> PickupRow:
         """Record our intent to fetch ``key`` (durably), or return the existing row."""
         now = _now()
-        with self._transaction():
+        with self._transaction(durable=False):
             self._db.execute(
                 "INSERT OR IGNORE INTO pickups"
                 " (endpoint, remote_path, size, mtime, state, claimed_at, updated_at)"
@@ -142,13 +149,15 @@ class Ledger:
 
     def release(self, row_id: int) -> None:
         """Forget a claim whose fetch failed, so the next run tries again from scratch."""
-        self._db.execute("DELETE FROM pickups WHERE id=? AND state='claimed'", (row_id,))
+        with self._transaction(durable=False):
+            self._db.execute("DELETE FROM pickups WHERE id=? AND state='claimed'", (row_id,))
 
     def record_download(
         self, row_id: int, *, sha256: str, local_path: Path, archived_path: Path
     ) -> None:
         self._update(
             row_id,
+            durable=False,
             state="downloaded",
             sha256=sha256,
             local_path=str(local_path),
@@ -156,13 +165,17 @@ class Ledger:
         )
 
     def record_duplicate(self, row_id: int, *, sha256: str, duplicate_of: int) -> None:
-        self._update(row_id, state="duplicate", sha256=sha256, duplicate_of=duplicate_of)
+        self._update(
+            row_id, durable=False, state="duplicate", sha256=sha256, duplicate_of=duplicate_of
+        )
 
-    def set_state(self, row_id: int, state: PickupState, *, error: str | None = None) -> None:
-        self._update(row_id, state=state, error=error)
+    def set_state(
+        self, row_id: int, state: PickupState, *, error: str | None = None, durable: bool = True
+    ) -> None:
+        self._update(row_id, durable=durable, state=state, error=error)
 
     def close_pickup(self, row_id: int, outcome: str) -> None:
-        self._update(row_id, outcome=outcome)
+        self._update(row_id, durable=False, outcome=outcome)
 
     def first_with_content(self, endpoint: str, sha256: str, *, other_than: int) -> int | None:
         """The earliest pickup of the same bytes from this endpoint (a re-dropped statement)."""
@@ -196,7 +209,7 @@ class Ledger:
     def begin_delivery(self, endpoint: str, remote_path: str, sha256: str, size: int) -> bool:
         """Note that sending starts; True when an earlier run was already sending this file
         (so a temp file found on the server is ours and may be resumed)."""
-        with self._transaction():
+        with self._transaction(durable=False):
             existing = self._db.execute(
                 "SELECT state FROM deliveries WHERE endpoint=? AND remote_path=? AND sha256=?",
                 (endpoint, remote_path, sha256),
@@ -217,11 +230,12 @@ class Ledger:
         return existing is not None and existing[0] == "sending"
 
     def finish_delivery(self, endpoint: str, remote_path: str, sha256: str) -> None:
-        self._db.execute(
-            "UPDATE deliveries SET state='delivered', delivered_at=?"
-            " WHERE endpoint=? AND remote_path=? AND sha256=?",
-            (_now(), endpoint, remote_path, sha256),
-        )
+        with self._transaction(durable=True):
+            self._db.execute(
+                "UPDATE deliveries SET state='delivered', delivered_at=?"
+                " WHERE endpoint=? AND remote_path=? AND sha256=?",
+                (_now(), endpoint, remote_path, sha256),
+            )
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -230,15 +244,17 @@ class Ledger:
         query = f"SELECT {_PICKUP_COLUMNS} FROM pickups WHERE {where} ORDER BY id"  # noqa: S608
         return [_pickup_row(row) for row in self._db.execute(query, parameters).fetchall()]
 
-    def _update(self, row_id: int, **values: object) -> None:
+    def _update(self, row_id: int, *, durable: bool, **values: object) -> None:
         assignments = ", ".join(f"{column}=?" for column in values)
-        self._db.execute(
-            f"UPDATE pickups SET {assignments}, updated_at=? WHERE id=?",  # noqa: S608
-            (*values.values(), _now(), row_id),
-        )
+        with self._transaction(durable=durable):
+            self._db.execute(
+                f"UPDATE pickups SET {assignments}, updated_at=? WHERE id=?",  # noqa: S608
+                (*values.values(), _now(), row_id),
+            )
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def _transaction(self, *, durable: bool) -> Iterator[None]:
+        self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield

@@ -358,7 +358,8 @@ class Picker:
                 report.rejected.append(PassedOver(key.remote_path, str(exc)))
             self._step("consumed", key.remote_path)
         if state == "processed":
-            self._ledger.set_state(picked.ledger_id, state)
+            # Without a consumer the hand-over was the landing, which a rerun redoes harmlessly.
+            self._ledger.set_state(picked.ledger_id, state, durable=consumer is not None)
             report.picked.append(picked)
         self._step(state, key.remote_path)
         self._finish_remote(picked.ledger_id, key, state, report, seen_now=seen_now)
