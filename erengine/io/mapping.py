@@ -43,6 +43,7 @@ ConfigPath = tuple[str | int, ...]
 SpanLookup = Callable[[ConfigPath], SourceSpan | None]
 Row = tuple[int, Mapping[str, Any]]  # (CSV line or 1-based JSON index, column -> value)
 
+_FAILED = object()  # an expression that failed on a row; its error is already collected
 _COLUMN_REFERENCE = re.compile(r"""\brow\.([A-Za-z_]\w*)|\brow\[\s*['"]([^'"]+)['"]\s*\]""")
 
 
@@ -280,6 +281,7 @@ class _MappingRun:
         self.errors = ErrorCollector(limit=limit)
         self.root: _Item | None = None
         self.rows_of_paths: dict[str, int] = {}
+        self.failed_paths: set[str] = set()  # their "missing" in the model is no news
         self.is_csv = isinstance(plan.source_spec, CsvSourceSpec)
 
     def position(self, number: int, field: str | None = None) -> DataPosition:
@@ -304,22 +306,27 @@ class _MappingRun:
                     hint=error.hint,
                 )
             )
-            return None
+            return _FAILED
 
     def add(self, number: int, row: Mapping[str, Any]) -> None:
         scope = {"row": row, "context": self.context}
         skip = self.plan.skip_when
-        if skip is not None and self.evaluate(skip, scope, number, "skip_when"):
+        if skip is not None and self.evaluate(skip, scope, number, "skip_when") is True:
             return
         parent: _Item | None = None
         for depth, level in enumerate(self.plan.levels):
-            values = {
-                field.path: self.evaluate(field.expression, scope, number, field.path)
-                for field in level.fields
-            }
-            values = {path: value for path, value in values.items() if value not in (None, "")}
+            values: dict[str, Any] = {}
+            failed: list[MappedField] = []
+            for field in level.fields:
+                value = self.evaluate(field.expression, scope, number, field.path)
+                if value is _FAILED:
+                    failed.append(field)
+                elif value not in (None, ""):
+                    values[field.path] = value
             if parent is None:
-                parent = self.root = self.root or self.new_item(level, values, "$", number)
+                if self.root is None:
+                    self.root = self.new_item(level, values, "$", number, failed)
+                parent = self.root
                 self.check_same(self.root, values, number)
                 continue
             key = self.key(level, values, scope, number)
@@ -328,7 +335,7 @@ class _MappingRun:
                 above = self.plan.levels[depth - 1]
                 siblings = list_at(parent.record, above.child or ())
                 path = f"{parent.json_path}{json_path(above.child or ())[1:]}[{len(siblings)}]"
-                item = self.new_item(level, values, path, number)
+                item = self.new_item(level, values, path, number, failed)
                 siblings.append(item.record)
                 parent.children[key] = item
             else:
@@ -344,13 +351,21 @@ class _MappingRun:
             return self.evaluate(level.key, scope, number, f"group_by.{level.name}")
         return repr(sorted(values.items()))
 
-    def new_item(self, level: MappedLevel, values: dict[str, Any], path: str, number: int) -> _Item:
+    def new_item(
+        self,
+        level: MappedLevel,
+        values: dict[str, Any],
+        path: str,
+        number: int,
+        failed: list[MappedField],
+    ) -> _Item:
         record: dict[str, Any] = {}
         inside = {field.path: field.inside for field in level.fields}
         for model_path, value in values.items():
             *holders, name = inside[model_path]
             dict_at(record, tuple(holders))[name] = value
         self.rows_of_paths[path] = number
+        self.failed_paths.update(f"{path}.{'.'.join(field.inside)}" for field in failed)
         return _Item(record, path, number, values)
 
     def check_same(self, item: _Item, values: dict[str, Any], number: int) -> None:
@@ -372,17 +387,25 @@ class _MappingRun:
                 )
 
     def finish(self) -> dict[str, Any]:
+        """The typed data; or row problems and model problems, reported together."""
         if self.root is None:
-            self.errors.add(
-                ParseError("PRS191", "no rows to map", position=DataPosition(file=self.source))
+            raise ParseError("PRS191", "no rows to map", position=DataPosition(file=self.source))
+        typed: dict[str, Any] = {}
+        try:
+            typed = self.plan.model.from_json(self.root.record, source=self.source)
+        except ErrorGroup as group:
+            self.errors.extend(
+                self.placed(error) for error in group.errors if not self.already_reported(error)
             )
         self.errors.raise_if_any()
-        assert self.root is not None
-        try:
-            typed: dict[str, Any] = self.plan.model.from_json(self.root.record, source=self.source)
-        except ErrorGroup as group:
-            raise ErrorGroup(tuple(self.placed(error) for error in group.errors)) from None
         return typed
+
+    def already_reported(self, error: ErengineError) -> bool:
+        return (
+            isinstance(error, ValidationError)
+            and error.code == "VAL102"
+            and error.position.json_path in self.failed_paths
+        )
 
     def placed(self, error: ErengineError) -> ErengineError:
         """A model error with the row its item came from."""
