@@ -6,8 +6,9 @@ never give characters back; optional groups are tried present, then absent) and 
 the farthest position any path reached. What was expected there, or the part that stopped
 there, is to blame:
 
-* a part that stopped on a character it cannot hold, which nothing after it could start
-  either: that character is not allowed in the part (PRS321);
+* a variable part that stopped on a character it cannot hold, where nothing after it could
+  start with that character and the field could have ended: the character is not allowed in
+  the part (PRS321);
 * a part that is full while more of its characters follow: the part is too long (PRS322);
 * otherwise the first thing expected at that position: a missing or malformed part, a
   missing separator, or text left over after the last part.
@@ -106,7 +107,9 @@ def explain_mismatch(
         and char is not None
         and not any(_could_start(expectation, char) for expectation in walk.expected)
     ):
-        blamed = _blame_previous_part(before, text, at, char, locate)
+        blamed = _blame_previous_part(
+            before, text, at, char, locate, only_end_expected=walk.expected[-1] is None
+        )
         if blamed is not None:
             return blamed
     # The closest miss is an expectation that could at least start here; else the last one,
@@ -119,7 +122,7 @@ def explain_mismatch(
 
 
 def _blame_previous_part(
-    before: _PartSpan, text: str, at: int, char: str, locate: _Locator
+    before: _PartSpan, text: str, at: int, char: str, locate: _Locator, *, only_end_expected: bool
 ) -> ParseError | None:
     part = before.part
     if char == LINE_BREAK and part.max_lines > 1:
@@ -139,13 +142,13 @@ def _blame_previous_part(
             WRONG_LENGTH, f"{part.label} is too long", part, before.start,
             expected=part.expected(), found=_line_of(text, before.start),
         )  # fmt: skip
-    if part.min_length == part.max_length and part.max_lines == 1:
-        return None  # a complete fixed part is not to blame for what follows it
+    if not only_end_expected or (part.min_length == part.max_length and part.max_lines == 1):
+        return None  # a complete part is not to blame for a bad start of what must follow
     if any(text.startswith(separator, at) for separator in part.stop_before):
         return None  # it stopped on purpose, before a separator
-    shown = "a line break" if char == LINE_BREAK else repr(char)
+    shown = _describe_char(char)
     return locate.error(
-        CHARACTER_NOT_ALLOWED, f"{part.label}: character {shown} is not allowed", part, at,
+        CHARACTER_NOT_ALLOWED, f"{part.label}: {shown} is not allowed", part, at,
         expected=part.expected(), found=char,
     )  # fmt: skip
 
@@ -190,9 +193,9 @@ def _blame_expectation(
     line_end = _line_end(text, at)
     offending = part.charset.first_offending(text, at, min(line_end, at + part.max_length))
     if offending is not None and offending - at < part.min_length:
-        shown = "a line break" if text[offending] == LINE_BREAK else repr(text[offending])
+        shown = _describe_char(text[offending])
         return locate.error(
-            CHARACTER_NOT_ALLOWED, f"{part.label}: character {shown} is not allowed", part,
+            CHARACTER_NOT_ALLOWED, f"{part.label}: {shown} is not allowed", part,
             offending, expected=part.expected(), found=text[offending],
         )  # fmt: skip
     return locate.error(
@@ -211,6 +214,10 @@ def _could_start(expectation: _Expectation, char: str) -> bool:
     if expectation.is_decimal:
         return char.isdigit()
     return expectation.charset.allows(char)
+
+
+def _describe_char(char: str) -> str:
+    return "a line break" if char == LINE_BREAK else f"character {char!r}"
 
 
 def _line_end(text: str, start: int) -> int:

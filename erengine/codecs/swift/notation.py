@@ -303,10 +303,10 @@ def _refusal(part: PartMatcher, value: str) -> ValidationError:
         offending = part.charset.first_offending(line)
         if offending is not None:
             where = f"line {line_index + 1}, column" if len(lines) > 1 else "column"
-            shown = "a line break" if line[offending] == LINE_BREAK else repr(line[offending])
             return _value_error(
                 VALUE_CHARACTER_NOT_ALLOWED,
-                f"{part.label}: character {shown} at {where} {offending + 1} is not allowed",
+                f"{part.label}: character {line[offending]!r} at {where} {offending + 1} "
+                "is not allowed",
                 part.name, expected=expected, found=line[offending],
             )  # fmt: skip
     separators = [text for text in part.stop_before if text in value]
