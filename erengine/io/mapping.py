@@ -300,7 +300,7 @@ class _MappingRun:
             self.errors.add(
                 ValidationError(
                     "VAL150",
-                    f"{path}: {error.message}" + (f" (from {cells})" if cells else ""),
+                    error.message + (f" (from {cells})" if cells else ""),
                     rule="mapping.expression",
                     position=self.position(number, path),
                     hint=error.hint,
@@ -376,12 +376,11 @@ class _MappingRun:
                 self.errors.add(
                     ValidationError(
                         "VAL151",
-                        f"{path} is {here!r} here but {first!r} in row {item.first_row}, "
-                        "which belongs to the same item",
+                        f"differs from row {item.first_row}, which belongs to the same item",
                         rule="mapping.group",
                         position=self.position(number, path),
-                        expected=repr(first),
-                        found=repr(here),
+                        expected=_shown(first),
+                        found=_shown(here),
                         hint="add the differing column to the level's group_by key",
                     )
                 )
@@ -423,6 +422,10 @@ class _MappingRun:
         placed = self.position(number)
         error.position = dataclasses.replace(error.position, line=placed.line, record=placed.record)
         return error
+
+
+def _shown(value: Any) -> str:
+    return "nothing" if value is None else str(value)
 
 
 def _columns_of(expression: Expression) -> tuple[str, ...]:

@@ -123,7 +123,11 @@ def test_rows_of_one_item_must_agree(payments: ModelPlan, tmp_path: Path) -> Non
         plan.read(DATA / "acme-erp.csv", context=CONTEXT)
     (error,) = _errors(caught)
     assert (error.code, error.position.line) == ("VAL151", 3)
-    assert "batches.requested_date" in error.message
+    assert (error.position.field, error.expected, error.found) == (
+        "batches.requested_date",
+        "2025-01-03",
+        "2025-01-04",
+    )
 
 
 def test_missing_context_is_a_row_error(acme: MappingPlan) -> None:
