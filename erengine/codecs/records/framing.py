@@ -48,6 +48,7 @@ class RecordSink:
         self._pending: list[bytes] = []
         self._pending_size = 0
         if isinstance(spec, DelimitedFileSpec):
+            self._terminator = spec.record_terminator or ""
             self._buffer = io.StringIO()
             self._csv = csv.writer(
                 self._buffer,
@@ -62,7 +63,7 @@ class RecordSink:
         self._buffer.seek(0)
         self._buffer.truncate()
         self._csv.writerow(cells)
-        return self._buffer.getvalue()
+        return self._buffer.getvalue() + self._terminator
 
     def write(self, text: str) -> int:
         """Write one record's text (laid out); return its byte offset from the start.

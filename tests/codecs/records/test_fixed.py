@@ -195,3 +195,45 @@ def test_trailing_data_after_the_structure_is_an_error(layout: LayoutFactory) ->
     with pytest.raises(ErrorGroup) as caught:
         read(layout, EXPECTED + b"H20240301ACME                 \r\n")
     assert flatten(caught.value)[0].code == "PRS104"
+
+
+EBCDIC = """\
+kind: format
+name: mainframe
+version: 1.0.0
+model: payments@^1
+file: {type: fixed, width: 12, encoding: cp037, newline: ""}
+structure:
+  - group: items
+    for_each: items
+    as: item
+    structure:
+      - record: item
+        fields:
+          - {len: 1, const: "D"}
+          - {len: 6, bind: item.amount, format: "zoned(decimals=2)"}
+          - {len: 5, bind: item.code}
+"""
+
+
+@pytest.mark.parametrize("encoding", ["cp037", "cp500"])
+def test_ebcdic_fixed_length_blocks_without_newlines(layout: LayoutFactory, encoding: str) -> None:
+    plan = layout(EBCDIC.replace("cp037", encoding))
+    data = {
+        "items": [
+            {"amount": Decimal("-12.34"), "code": "AB"},
+            {"amount": Decimal("5"), "code": "XYZ12"},
+        ]
+    }
+    written = write(layout, data, EBCDIC.replace("cp037", encoding))
+    assert len(written) == 24  # two 12-byte blocks, no newline
+    assert written[:7] == "D00123M".encode(encoding)  # zoned: the last digit carries the sign
+    reader = RecordReader(plan, io.BytesIO(written), attach=True)
+    for _ in reader:
+        pass
+    assert reader.root == {
+        "items": [
+            {"amount": Decimal("-12.34"), "code": "AB"},
+            {"amount": Decimal("5.00"), "code": "XYZ12"},
+        ]
+    }
