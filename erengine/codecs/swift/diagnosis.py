@@ -118,6 +118,8 @@ def explain_mismatch(
         (expectation for expectation in walk.expected if char and _could_start(expectation, char)),
         walk.expected[-1],
     )
+    if closest is None and before is None:
+        closest = walk.expected[0]  # "unexpected text" with no part before it says too little
     return _blame_expectation(closest, text, at, before, locate)
 
 

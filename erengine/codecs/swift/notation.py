@@ -53,10 +53,10 @@ class FieldNotation:
 
     source: str
     parts: tuple[str, ...]
-    elements: tuple[Element, ...]
-    pattern: re.Pattern[str]
-    span: SourceSpan | None = None
-    by_name: Mapping[str, PartMatcher | OptionalGroup] = field(default_factory=dict)
+    elements: tuple[Element, ...] = field(repr=False)
+    pattern: re.Pattern[str] = field(repr=False)
+    span: SourceSpan | None = field(default=None, repr=False)
+    by_name: Mapping[str, PartMatcher | OptionalGroup] = field(default_factory=dict, repr=False)
 
     def read(
         self,
