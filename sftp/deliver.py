@@ -106,7 +106,9 @@ class Courier:
         a different file on the server unless the endpoint says ``publish: replace``).
         """
         with self._link:
-            return [self._deliver_one(path, metadata or {}, force) for path in files]
+            receipts = [self._deliver_one(path, metadata or {}, force) for path in files]
+        self._archive.prune()
+        return receipts
 
     def _deliver_one(self, path: Path, metadata: Mapping[str, str], force: bool) -> DeliveryReceipt:
         endpoint = self._endpoint

@@ -152,6 +152,7 @@ class Picker:
                 self._continue(row, consumer, report)
             for entry in self._complete_files(report):
                 self._take(entry, to_folder, consumer, metadata or {}, report)
+        self._archive.prune()
         return report
 
     # --- finding complete files -----------------------------------------------------------
