@@ -1,0 +1,61 @@
+"""The shared MT940 corpus, read in place, and what its manifest says about each file."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus"
+MT940_DIR = CORPUS / "mt940"
+
+#: The tags of MT940 and MT942 (and the non-standard :NS:), as their formats declare them.
+MT940_TAGS = frozenset(
+    {"20", "21", "25", "28", "28C", "60F", "60M", "61", "86", "62F", "62M", "64", "65",
+     "34F", "13", "13D", "90D", "90C", "NS"}
+)  # fmt: skip
+
+_ROW = re.compile(
+    r"^\| `(?P<name>[^`]+\.sta)` \|.*\[(?P<facts>[^\]]*?)"
+    r"(?P<statements>\d+) statements \(:20:\), (?P<lines>\d+) :61: lines\] \|$",
+    re.MULTILINE,
+)
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    path: Path
+    statements: int
+    lines_61: int
+    encoding: str
+
+    def __str__(self) -> str:
+        return self.path.name
+
+
+def require_corpus() -> None:
+    """Skip when the corpus is absent on a developer machine; fail in CI, never skip there."""
+    if MT940_DIR.is_dir():
+        return
+    message = f"the shared corpus is not at {MT940_DIR.resolve()}"
+    if os.environ.get("CI"):
+        pytest.fail(message + " (CI must have it)")
+    pytest.skip(message + "; corpus tests need the workspace checkout")
+
+
+def corpus_files() -> list[CorpusFile]:
+    """Every ``.sta`` sample with the counts the manifest notes for it."""
+    if not MT940_DIR.is_dir():
+        return []
+    manifest = (CORPUS / "MANIFEST.md").read_text(encoding="utf-8")
+    files = []
+    for row in _ROW.finditer(manifest):
+        # The manifest marks the one 8-bit file; its bytes are Latin-2 (Hungarian).
+        encoding = "iso8859-2" if "not UTF-8" in row["facts"] else "utf-8"
+        files.append(
+            CorpusFile(MT940_DIR / row["name"], int(row["statements"]), int(row["lines"]), encoding)
+        )
+    return files
