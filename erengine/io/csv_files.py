@@ -11,8 +11,9 @@ import difflib
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from erengine.errors import DataPosition, ParseError
+from erengine.errors import DataPosition, ErrorGroup, ParseError
 from erengine.io.flat import FlatLayout, flat_layout
+from erengine.io.rows import RowOrigins
 from erengine.model.plan import ModelPlan
 
 CsvRow = tuple[int, dict[str, str]]
@@ -32,8 +33,13 @@ def read_csv(
     """Read CSV written by `write_csv` (or by hand, same columns) into typed data."""
     layout = flat_layout(plan)
     rows = iter_csv_rows(source, file=file, delimiter=delimiter)
-    tree = layout.tree(_cells_in_layout_order(layout, rows, file), source=file)
-    typed: dict[str, Any] = plan.from_json(tree, source=file)
+    origins = RowOrigins(file)
+    tree = layout.tree(_cells_in_layout_order(layout, rows, file), source=file, origins=origins)
+    try:
+        typed: dict[str, Any] = plan.from_json(tree, source=file)
+    except ErrorGroup as group:
+        placed = tuple(origins.place(error) for error in group.errors)
+        raise ErrorGroup(placed, truncated=group.truncated) from None
     return typed
 
 

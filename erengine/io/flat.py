@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from erengine.errors import ConfigError, DataPosition, ErrorCollector, ParseError, ValidationError
+from erengine.io.rows import RowOrigins
 from erengine.model.leaves import LeafType
 from erengine.model.plan import ModelPlan
 from erengine.model.shapes import ListOf, RecordPlan, RecordRef
@@ -92,10 +93,17 @@ class FlatLayout:
             yield cells + [""] * (len(self.headers) - len(cells))
 
     def tree(
-        self, rows: Iterable[tuple[int, Sequence[str]]], *, source: str | None = None
+        self,
+        rows: Iterable[tuple[int, Sequence[str]]],
+        *,
+        source: str | None = None,
+        origins: RowOrigins | None = None,
     ) -> dict[str, Any]:
-        """Rows (line number, cells in `headers` order) -> JSON-form data (not yet checked)."""
-        builder = _TreeBuilder(self, source)
+        """Rows (line number, cells in `headers` order) -> JSON-form data (not yet checked).
+
+        `origins`, when given, learns the line that began each item.
+        """
+        builder = _TreeBuilder(self, source, origins or RowOrigins(source))
         for line, cells in rows:
             builder.add(line, cells)
         return builder.finish()
@@ -130,11 +138,13 @@ def _cell(column: Column, value: Any) -> str:
 class _TreeBuilder:
     """Rebuilds the tree row by row; `open[d]` is the item of level d the last row was in."""
 
-    def __init__(self, layout: FlatLayout, source: str | None) -> None:
+    def __init__(self, layout: FlatLayout, source: str | None, origins: RowOrigins) -> None:
         self.layout = layout
         self.source = source
-        self.root: dict[str, Any] | None = None
-        self.open: list[tuple[list[str], dict[str, Any]] | None] = [None] * len(layout.levels)
+        self.origins = origins
+        self.open: list[tuple[list[str], dict[str, Any], str] | None] = [None] * len(
+            layout.levels
+        )
         self.errors = ErrorCollector()
 
     def add(self, line: int, cells: Sequence[str]) -> None:
@@ -146,7 +156,8 @@ class _TreeBuilder:
             current = self.open[depth]
             if depth == 0:
                 if current is None:
-                    self.open[0] = (own, self._record(level, own))
+                    self.open[0] = (own, self._record(level, own), "$")
+                    self.origins.note("$", line)
                     opened = True
                 elif own != current[0]:
                     self._error(line, "the file-level columns differ from the first row", level)
@@ -163,8 +174,12 @@ class _TreeBuilder:
             parent = self.open[depth - 1]
             assert parent is not None
             item = self._record(level, own)
-            list_at(parent[1], levels[depth - 1].child or ()).append(item)
-            self.open[depth] = (own, item)
+            child_path = levels[depth - 1].child or ()
+            siblings = list_at(parent[1], child_path)
+            path = f"{parent[2]}{json_path(child_path)[1:]}[{len(siblings)}]"
+            siblings.append(item)
+            self.origins.note(path, line)
+            self.open[depth] = (own, item, path)
             for deeper in range(depth + 1, len(levels)):
                 self.open[deeper] = None
             opened = True

@@ -35,6 +35,7 @@ from erengine.errors import (
 from erengine.expr import Expression, ExpressionCompiler
 from erengine.io.csv_files import iter_csv_rows
 from erengine.io.flat import FlatLayout, dict_at, flat_layout, list_at
+from erengine.io.rows import RowOrigins
 from erengine.model.plan import ModelPlan
 from erengine.model.shapes import RecordRef, record_of
 from erengine.model.walk import json_path
@@ -280,14 +281,8 @@ class _MappingRun:
         self.source = source
         self.errors = ErrorCollector(limit=limit)
         self.root: _Item | None = None
-        self.rows_of_paths: dict[str, int] = {}
         self.failed_paths: set[str] = set()  # their "missing" in the model is no news
-        self.is_csv = isinstance(plan.source_spec, CsvSourceSpec)
-
-    def position(self, number: int, field: str | None = None) -> DataPosition:
-        if self.is_csv:
-            return DataPosition(file=self.source, line=number, field=field)
-        return DataPosition(file=self.source, record=f"row#{number}", field=field)
+        self.origins = RowOrigins(source, by_line=isinstance(plan.source_spec, CsvSourceSpec))
 
     def evaluate(
         self, expression: Expression, scope: Mapping[str, Any], number: int, path: str
@@ -302,7 +297,7 @@ class _MappingRun:
                     "VAL150",
                     error.message + (f" (from {cells})" if cells else ""),
                     rule="mapping.expression",
-                    position=self.position(number, path),
+                    position=self.origins.position(number, path),
                     hint=error.hint,
                 )
             )
@@ -364,7 +359,7 @@ class _MappingRun:
         for model_path, value in values.items():
             *holders, name = inside[model_path]
             dict_at(record, tuple(holders))[name] = value
-        self.rows_of_paths[path] = number
+        self.origins.note(path, number)
         self.failed_paths.update(f"{path}.{'.'.join(field.inside)}" for field in failed)
         return _Item(record, path, number, values)
 
@@ -378,7 +373,7 @@ class _MappingRun:
                         "VAL151",
                         f"differs from row {item.first_row}, which belongs to the same item",
                         rule="mapping.group",
-                        position=self.position(number, path),
+                        position=self.origins.position(number, path),
                         expected=_shown(first),
                         found=_shown(here),
                         hint="add the differing column to the level's group_by key",
@@ -394,7 +389,9 @@ class _MappingRun:
             typed = self.plan.model.from_json(self.root.record, source=self.source)
         except ErrorGroup as group:
             self.errors.extend(
-                self.placed(error) for error in group.errors if not self.already_reported(error)
+                self.origins.place(error)
+                for error in group.errors
+                if not self.already_reported(error)
             )
         self.errors.raise_if_any()
         return typed
@@ -405,23 +402,6 @@ class _MappingRun:
             and error.code == "VAL102"
             and error.position.json_path in self.failed_paths
         )
-
-    def placed(self, error: ErengineError) -> ErengineError:
-        """A model error with the row its item came from."""
-        if not isinstance(error, ValidationError) or error.position.json_path is None:
-            return error
-        where = error.position.json_path
-        owners = [
-            path
-            for path in self.rows_of_paths
-            if where == path or (where.startswith(path) and where[len(path)] in ".[")
-        ]
-        if not owners:
-            return error
-        number = self.rows_of_paths[max(owners, key=len)]
-        placed = self.position(number)
-        error.position = dataclasses.replace(error.position, line=placed.line, record=placed.record)
-        return error
 
 
 def _shown(value: Any) -> str:

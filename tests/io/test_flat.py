@@ -150,8 +150,12 @@ def test_bad_cells_are_reported_with_json_paths() -> None:
     text = "groups.tag,groups.items.n\r\nc,1\r\na,x\r\n"
     with pytest.raises(ErrorGroup) as caught:
         read_csv(NESTED, io.StringIO(text), file="in.csv")
-    found = [(e.code, e.position.json_path) for e in caught.value.errors]  # type: ignore[attr-defined]
-    assert found == [("VAL109", "$.groups[0].tag"), ("VAL101", "$.groups[1].items[0].n")]
+    found = [
+        (e.code, e.position.json_path, e.position.line)
+        for e in caught.value.errors
+        if isinstance(e, ValidationError)
+    ]
+    assert found == [("VAL109", "$.groups[0].tag", 2), ("VAL101", "$.groups[1].items[0].n", 3)]
 
 
 def test_unknown_columns_and_ragged_rows() -> None:

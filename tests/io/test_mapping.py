@@ -75,6 +75,11 @@ def test_rows_from_json(payments: ModelPlan, tmp_path: Path) -> None:
     plan = _variant(payments, source={"type": "json", "rows_at": "data.rows"})
     typed = plan.read(source, context=CONTEXT)
     assert typed["batches"][0]["payments"][0]["amount"] == Decimal("5.00")
+    rows.append({**rows[0], "Cur": "EURO"})
+    source.write_text(json.dumps({"data": {"rows": rows}}))
+    with pytest.raises(ErrorGroup) as bad:
+        plan.read(source, context=CONTEXT)
+    assert [(e.code, e.position.record) for e in _errors(bad)] == [("VAL109", "row#2")]
     source.write_text(json.dumps({"data": {}}))
     with pytest.raises(ParseError) as caught:
         plan.read(source, context=CONTEXT)
