@@ -18,5 +18,5 @@ python3 -m venv .venv
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-PYTHONPATH=typings .venv/bin/lint-imports  # finds erengine_sftp/erengine_cli under their installed names
+PYTHONPATH=typings .venv/bin/lint-imports --no-cache  # typings/: the installed names
 .venv/bin/pytest
