@@ -105,7 +105,7 @@ def render_errors(error: ErengineError, style: str) -> str:
 
 
 def engine_for(args: argparse.Namespace) -> Engine:
-    return Engine.from_folders(tuple(args.catalog))
+    return Engine.from_folders(tuple(Path(folder) for folder in args.catalog))
 
 
 # --- commands ---------------------------------------------------------------------------
@@ -385,7 +385,7 @@ def _cmd_sftp_push(args: argparse.Namespace) -> int:
             ledger=ledger,
             archive=archive,
             on_retry=_sftp_retry_notice,
-            progress=lambda path: _byte_progress(f"sending {path.name}"),
+            progress=lambda remote: _byte_progress(f"sending {remote}"),
         )
         receipts = courier.deliver(args.files, metadata=_sftp_metadata(args.meta), force=args.force)
     if args.json:

@@ -13,6 +13,9 @@ erengine=.venv/bin/erengine
 "$erengine" generate nacha@^1 --input samples/payments.json --now 2024-03-01T10:30:00 \
     --output out/payments.ach
 "$erengine" parse nacha@^1 out/payments.ach --output out/payments-read.json
+# The same format from an ERP's own export, through a mapping in a user catalog folder.
+"$erengine" generate nacha@^1 --catalog samples/catalog --mapping acme-erp-payables \
+    --input samples/erp-payables.csv --now 2024-03-01T10:30:00 --output out/payables.ach
 echo
 echo "== out/payments.ach (first 6 records) =="
 head -n 6 out/payments.ach

@@ -231,3 +231,29 @@ def test_help_everywhere(capsys: pytest.CaptureFixture[str]) -> None:
             cli.main(argv)
         assert caught.value.code == 0
         assert "usage: erengine" in capsys.readouterr().out
+
+
+def test_generate_through_a_mapping_from_an_erp_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "payables.ach"
+    code, _, err = run(
+        capsys,
+        "generate",
+        "nacha@^1",
+        "--catalog",
+        str(REPOSITORY / "samples" / "catalog"),
+        "--mapping",
+        "acme-erp-payables",
+        "--input",
+        str(REPOSITORY / "samples" / "erp-payables.csv"),
+        "--now",
+        NOW,
+        "--output",
+        str(output),
+    )
+    assert code == cli.EXIT_OK, err
+    lines = output.read_text().splitlines()
+    batch_controls = [line for line in lines if line.startswith("8")]
+    assert len(batch_controls) == 2  # one batch per pay date
+    assert batch_controls[0][32:44] == "000001404481"  # 12,500.00 + 1,234.56 + 310.25
