@@ -35,9 +35,8 @@ from .errors import (
     SftpError,
     TargetExistsError,
 )
-from .remote import ByteSink, Progress, RemoteEntry, RemoteStat
+from .remote import ByteSink, Progress, RemoteEntry, RemoteStat, copy_chunks
 
-CHUNK = 32768  # paramiko's largest SFTP write request
 PREFETCH_ABOVE = 256 * 1024
 
 _AuthMethod = Callable[[paramiko.Transport, str], object]
@@ -133,12 +132,7 @@ class SftpSession:
             # Pipelined writes stream without waiting for each ack; errors the server
             # reports late are dropped by paramiko at close, so callers stat afterwards.
             remote.set_pipelined(True)
-            done = offset
-            while chunk := source.read(CHUNK):
-                remote.write(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, size)
+            copy_chunks(source, remote, done=offset, total=size, progress=progress)
 
     def read(self, path: str, sink: ByteSink, progress: Progress | None) -> int:
         with self._translate("download", path), self._sftp.open(path, "rb") as remote:
@@ -147,13 +141,7 @@ class SftpSession:
                 # Many reads in flight for throughput. For small files the prefetch thread
                 # costs more than it saves: plain reads are one round trip per 32 KiB.
                 remote.prefetch(size)
-            done = 0
-            while chunk := remote.read(CHUNK):
-                sink.write(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, size)
-        return done
+            return copy_chunks(remote, sink, done=0, total=size, progress=progress)
 
     def rename(self, source: str, target: str) -> None:
         with self._translate("rename", target):

@@ -12,17 +12,15 @@ name: the same bytes there mean the rename succeeded and only its answer was los
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from .archive import Archive, ManifestEntry
+from .archive import ManifestEntry
 from .durable import HashingWriter, file_sha256
-from .endpoint import LocalEndpoint, SftpEndpoint
 from .errors import (
     LocalFileError,
     RemotePermissionError,
@@ -30,9 +28,8 @@ from .errors import (
     TargetExistsError,
     VerificationError,
 )
-from .ledger import Ledger
-from .link import Link, Opener, RetryNotice, opener_for
-from .remote import Progress, RemoteFS, check_remote_name, join
+from .link import EndpointAgent
+from .remote import RemoteFS, check_remote_name, join
 
 Publication = Literal["rename", "replace", "direct", "already_there"]
 
@@ -70,28 +67,27 @@ class _Parcel:
     temp: str
     marker: str
 
-
-class Courier:
-    """Delivers files to one endpoint, recording each in the ledger and the archive."""
-
-    def __init__(
+    def receipt(
         self,
-        endpoint: SftpEndpoint | LocalEndpoint,
-        *,
-        ledger: Ledger,
-        archive: Archive,
-        opener: Opener | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        on_retry: RetryNotice | None = None,
-        progress: Callable[[Path], Progress | None] | None = None,
-    ) -> None:
-        self._endpoint = endpoint
-        self._ledger = ledger
-        self._archive = archive
-        self._link = Link(
-            opener or opener_for(endpoint), endpoint.retry, sleep=sleep, on_retry=on_retry
+        status: Literal["delivered", "already_delivered"],
+        published_by: Publication | None,
+        archived_path: Path | None,
+        note: str | None = None,
+    ) -> DeliveryReceipt:
+        return DeliveryReceipt(
+            self.local_path,
+            self.final,
+            self.size,
+            self.sha256,
+            status,
+            published_by,
+            archived_path,
+            note,
         )
-        self._progress = progress
+
+
+class Courier(EndpointAgent):
+    """Delivers files to one endpoint, recording each in the ledger and the archive."""
 
     def deliver(
         self,
@@ -127,11 +123,7 @@ class Courier:
         )
         earlier = self._ledger.delivered_content(endpoint.name, sha256)
         if earlier is not None and not force:
-            return DeliveryReceipt(
-                path,
-                parcel.final,
-                size,
-                sha256,
+            return parcel.receipt(
                 "already_delivered",
                 None,
                 None,
@@ -147,7 +139,9 @@ class Courier:
             with fs.deadline(endpoint.timeouts.deadline):
                 return self._send(fs, parcel, resume=was_sending or number > 1)
 
+        self._step("sending", parcel.final)
         published_by = self._link.run(attempt)
+        self._step("published", parcel.final)
         archived = self._archive.store(
             path,
             ManifestEntry(
@@ -163,21 +157,16 @@ class Courier:
                 metadata=dict(metadata),
             ),
         )
+        self._step("archived", parcel.final)
         self._ledger.finish_delivery(endpoint.name, parcel.final, sha256)
         if published_by == "already_there":
-            return DeliveryReceipt(
-                path,
-                parcel.final,
-                size,
-                sha256,
+            return parcel.receipt(
                 "already_delivered",
                 published_by,
                 archived,
                 note="the server already held these bytes",
             )
-        return DeliveryReceipt(
-            path, parcel.final, size, sha256, "delivered", published_by, archived
-        )
+        return parcel.receipt("delivered", published_by, archived)
 
     def _send(self, fs: RemoteFS, parcel: _Parcel, *, resume: bool) -> Publication:
         settings = self._endpoint.delivery
@@ -242,7 +231,7 @@ class Courier:
             partial = fs.stat(remote)
             if partial is not None and partial.size <= parcel.size:
                 offset = partial.size
-        progress = self._progress(parcel.local_path) if self._progress else None
+        progress = self._progress_for(remote)
         try:
             with open(parcel.local_path, "rb") as source:
                 source.seek(offset)

@@ -12,16 +12,20 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TypeVar
 
+from .archive import Archive
 from .connect import SftpSession
 from .endpoint import LocalEndpoint, RetryPolicy, SftpEndpoint
 from .errors import SftpError
+from .ledger import Ledger
 from .local import LocalFolder
-from .remote import RemoteFS
+from .remote import Progress, RemoteFS
 
 T = TypeVar("T")
 Opener = Callable[[], RemoteFS]
 RetryNotice = Callable[[SftpError, int, float], None]
 """Told (error, next attempt number, seconds to wait) before each retry."""
+StepHook = Callable[[str, str], None]
+"""Told (step, remote path) after each durable step; tests inject crashes here."""
 
 
 def opener_for(endpoint: SftpEndpoint | LocalEndpoint) -> Opener:
@@ -80,3 +84,42 @@ class Link:
         traceback: TracebackType | None,
     ) -> None:
         self.discard()
+
+
+class EndpointAgent:
+    """What ``Courier`` and ``Picker`` share: the endpoint, its ledger and archive, a
+    reconnecting link, and the seams tests use (sleep, clock, step hook).
+
+    ``progress`` is asked, per remote path, for a callback to report bytes moved.
+    """
+
+    def __init__(
+        self,
+        endpoint: SftpEndpoint | LocalEndpoint,
+        *,
+        ledger: Ledger,
+        archive: Archive,
+        opener: Opener | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        on_retry: RetryNotice | None = None,
+        progress: Callable[[str], Progress | None] | None = None,
+        step_hook: StepHook | None = None,
+    ) -> None:
+        self._endpoint = endpoint
+        self._ledger = ledger
+        self._archive = archive
+        self._link = Link(
+            opener or opener_for(endpoint), endpoint.retry, sleep=sleep, on_retry=on_retry
+        )
+        self._sleep = sleep
+        self._clock = clock
+        self._progress = progress
+        self._step_hook = step_hook
+
+    def _progress_for(self, remote_path: str) -> Progress | None:
+        return self._progress(remote_path) if self._progress is not None else None
+
+    def _step(self, step: str, remote_path: str) -> None:
+        if self._step_hook is not None:
+            self._step_hook(step, remote_path)

@@ -14,7 +14,6 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import BinaryIO
 
-from .connect import CHUNK
 from .durable import fsync_folder
 from .errors import (
     RemoteFailureError,
@@ -24,7 +23,7 @@ from .errors import (
     TargetExistsError,
     UnsafeRemoteNameError,
 )
-from .remote import ByteSink, Progress, RemoteEntry, RemoteStat
+from .remote import ByteSink, Progress, RemoteEntry, RemoteStat, copy_chunks
 
 
 class LocalFolder:
@@ -75,25 +74,14 @@ class LocalFolder:
             target = self._path(path)
             with open(target, "r+b" if offset else "wb") as sink:
                 sink.seek(offset)
-                done = offset
-                while chunk := source.read(CHUNK):
-                    sink.write(chunk)
-                    done += len(chunk)
-                    if progress is not None:
-                        progress(done, size)
+                copy_chunks(source, sink, done=offset, total=size, progress=progress)
                 sink.flush()
                 os.fsync(sink.fileno())
 
     def read(self, path: str, sink: ByteSink, progress: Progress | None) -> int:
         with self._translate("read", path), open(self._path(path), "rb") as source:
             total = os.fstat(source.fileno()).st_size
-            done = 0
-            while chunk := source.read(CHUNK):
-                sink.write(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, total)
-        return done
+            return copy_chunks(source, sink, done=0, total=total, progress=progress)
 
     def rename(self, source: str, target: str) -> None:
         with self._translate("rename", target):

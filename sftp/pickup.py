@@ -21,16 +21,14 @@ from __future__ import annotations
 import fnmatch
 import os
 import secrets
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .archive import Archive, ManifestEntry
+from .archive import ManifestEntry
 from .durable import HashingWriter, copy_durably, file_sha256, fsync_folder
-from .endpoint import LocalEndpoint, SftpEndpoint
 from .errors import (
     LocalFileError,
     RemotePermissionError,
@@ -39,10 +37,10 @@ from .errors import (
     UnsafeRemoteNameError,
     VerificationError,
 )
-from .ledger import Ledger, PickupKey, PickupRow, PickupState
-from .link import Link, Opener, RetryNotice, opener_for
+from .ledger import PickupKey, PickupRow, PickupState
+from .link import EndpointAgent
 from .lock import InboxLock
-from .remote import Progress, RemoteEntry, RemoteFS, check_remote_name, join
+from .remote import RemoteEntry, RemoteFS, check_remote_name, join
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,37 +100,11 @@ class PickupReport:
 Consumer = Callable[[PickedFile], None]
 """Processes a picked file; raising refuses it (the remote file then goes to ``error/``)."""
 
-StepHook = Callable[[str, str], None]
-"""Told (step, remote path) after each durable step; tests inject crashes here."""
 
-
-class Picker:
+class Picker(EndpointAgent):
     """Picks up complete files from one endpoint's inbox."""
 
-    def __init__(
-        self,
-        endpoint: SftpEndpoint | LocalEndpoint,
-        *,
-        ledger: Ledger,
-        archive: Archive,
-        opener: Opener | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
-        on_retry: RetryNotice | None = None,
-        progress: Callable[[str], Progress | None] | None = None,
-        step_hook: StepHook | None = None,
-    ) -> None:
-        self._endpoint = endpoint
-        self._ledger = ledger
-        self._archive = archive
-        self._link = Link(
-            opener or opener_for(endpoint), endpoint.retry, sleep=sleep, on_retry=on_retry
-        )
-        self._sleep = sleep
-        self._clock = clock
-        self._progress = progress
-        self._step_hook = step_hook
-        self._folders_made: set[str] = set()
+    _folders_made: set[str]
 
     def pick_up(
         self,
@@ -144,7 +116,7 @@ class Picker:
         """Take every complete file; without a consumer, landing in ``to_folder`` is the
         hand-over."""
         report = PickupReport()
-        self._folders_made.clear()
+        self._folders_made = set()
         inbox = self._endpoint.folders.inbox
         to_folder.mkdir(parents=True, exist_ok=True)
         with InboxLock(self._ledger.path.parent / "locks", self._endpoint.name, inbox), self._link:
@@ -282,7 +254,7 @@ class Picker:
     def _fetch(
         self, fs: RemoteFS, entry: RemoteEntry, key: PickupKey, temp: Path
     ) -> tuple[str | None, str]:
-        progress = self._progress(key.remote_path) if self._progress else None
+        progress = self._progress_for(key.remote_path)
         try:
             with fs.deadline(self._endpoint.timeouts.deadline), open(temp, "wb") as sink:
                 hasher = HashingWriter(sink)
@@ -426,10 +398,6 @@ class Picker:
             if fs.stat(marker_path) is not None:
                 fs.remove(marker_path)
         return outcome
-
-    def _step(self, step: str, remote_path: str) -> None:
-        if self._step_hook is not None:
-            self._step_hook(step, remote_path)
 
 
 def _move_into_place(temp: Path, target: Path, sha256: str) -> Path:

@@ -19,8 +19,28 @@ Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes total) while a file moves."""
 
 
+CHUNK = 32768  # paramiko's largest SFTP read/write request
+
+
 class ByteSink(Protocol):
     def write(self, data: bytes, /) -> object: ...
+
+
+class ByteSource(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+def copy_chunks(
+    source: ByteSource, sink: ByteSink, *, done: int, total: int, progress: Progress | None
+) -> int:
+    """Copy ``source`` to its end in ``CHUNK`` pieces, reporting (done, total) after each;
+    ``done`` is where the copy starts (non-zero when resuming). Returns the final ``done``."""
+    while chunk := source.read(CHUNK):
+        sink.write(chunk)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, total)
+    return done
 
 
 @dataclass(frozen=True, slots=True)

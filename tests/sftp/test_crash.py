@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from erengine_sftp import Archive, Ledger, PickedFile, Picker
+from erengine_sftp import Archive, Courier, Ledger, PickedFile, Picker
 from erengine_sftp.endpoint import LocalEndpoint
 
 from .conftest import EndpointFactory, write_file
@@ -162,3 +162,70 @@ def test_sigkill_at_each_step_against_sshd(
     assert_each_file_processed_once(inbox, landed, originals, archive)
     assert [row.state for row in rows] == ["processed"] * 3
     assert all(row.outcome and row.outcome.startswith("moved to") for row in rows)
+
+
+_DELIVERY_CHILD = textwrap.dedent(
+    """
+    import os, signal, sys, json
+    from pathlib import Path
+    from erengine_sftp import Archive, Courier, Ledger, parse_endpoint
+
+    endpoint_data, step, ledger_path, archive_path, payment = json.loads(sys.argv[1])
+
+    def die(at, remote_path):
+        if at == step:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def die_halfway(remote_path):
+        def on_progress(done, total):
+            if step == "mid-upload" and done >= total // 2:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return on_progress
+
+    with Ledger(Path(ledger_path)) as ledger:
+        Courier(parse_endpoint(endpoint_data, source="child.yaml"), ledger=ledger,
+                archive=Archive(Path(archive_path)), step_hook=die,
+                progress=die_halfway).deliver([Path(payment)])
+    """
+)
+
+
+@pytest.mark.sshd
+@pytest.mark.parametrize("step", ["sending", "mid-upload", "published", "archived"])
+def test_sigkill_during_delivery_never_sends_twice(
+    step: str,
+    tmp_path: Path,
+    sshd: SshServer,
+    remote_dir: str,
+    make_endpoint: EndpointFactory,
+    archive: Archive,
+) -> None:
+    payment = write_file(tmp_path / "pay.bin", 1 << 20)
+    ledger_path = tmp_path / "data" / "ledger.sqlite"
+    endpoint = make_endpoint()
+    arguments = [
+        endpoint.model_dump(mode="json"),
+        step,
+        str(ledger_path),
+        str(archive.folder),
+        str(payment),
+    ]
+
+    child = subprocess.run(
+        [sys.executable, "-c", _DELIVERY_CHILD, json.dumps(arguments)],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert child.returncode == -9, child.stderr.decode()
+    outbox = sshd.root / remote_dir / "out"
+    with Ledger(ledger_path) as ledger:
+        [receipt] = Courier(endpoint, ledger=ledger, archive=archive).deliver([payment])
+        [again] = Courier(endpoint, ledger=ledger, archive=archive).deliver([payment])
+    assert sorted(os.listdir(outbox)) == ["pay.bin"]
+    assert (outbox / "pay.bin").read_bytes() == payment.read_bytes()
+    published_before_the_crash = step in ("published", "archived")
+    assert receipt.status == ("already_delivered" if published_before_the_crash else "delivered")
+    assert again.status == "already_delivered"
+    assert {entry["sha256"] for entry in archive.entries()} == {receipt.sha256}
