@@ -93,9 +93,7 @@ class _ModelCompiler:
             records=MappingProxyType(records),
         )
 
-    def record(
-        self, name: str, specs: dict[str, FieldSpec], description: str | None
-    ) -> RecordPlan:
+    def record(self, name: str, specs: dict[str, FieldSpec], description: str | None) -> RecordPlan:
         fields = tuple(
             self.field(("records", name, "fields", field_name), field_name, spec, specs)
             for field_name, spec in specs.items()

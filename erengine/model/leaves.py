@@ -437,11 +437,17 @@ def _bad_date(value: str, why: str) -> ValueProblem:
 def _check_range(value: Any, minimum: Any, maximum: Any) -> None:
     if minimum is not None and value < minimum:
         raise ValueProblem(
-            "VAL113", "model.range", f"below the minimum {minimum}",
-            expected=f">= {minimum}", found=str(value),
+            "VAL113",
+            "model.range",
+            f"below the minimum {minimum}",
+            expected=f">= {minimum}",
+            found=str(value),
         )
     if maximum is not None and value > maximum:
         raise ValueProblem(
-            "VAL113", "model.range", f"above the maximum {maximum}",
-            expected=f"<= {maximum}", found=str(value),
+            "VAL113",
+            "model.range",
+            f"above the maximum {maximum}",
+            expected=f"<= {maximum}",
+            found=str(value),
         )

@@ -55,7 +55,6 @@ class RecordPlan:
     description: str | None = None
 
 
-
 def record_of(shape: Shape) -> str | None:
     """The record name a field leads into (directly or as list items), or None for leaves."""
     if isinstance(shape, RecordRef):

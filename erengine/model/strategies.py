@@ -177,10 +177,12 @@ class _Builder:
         else:
             drawn = st.text(_alphabet(charset), min_size=leaf.min_length, max_size=longest)
         return drawn.filter(
-            lambda text: leaf.min_length <= len(text) <= longest
-            and text == text.strip()
-            and charset.first_offending(text) is None
-            and (leaf.pattern is None or leaf.pattern.fullmatch(text) is not None)
+            lambda text: (
+                leaf.min_length <= len(text) <= longest
+                and text == text.strip()
+                and charset.first_offending(text) is None
+                and (leaf.pattern is None or leaf.pattern.fullmatch(text) is not None)
+            )
         )
 
     def money(self, leaf: DecimalType, record: Mapping[str, Any]) -> st.SearchStrategy[Decimal]:
@@ -236,4 +238,3 @@ def _alphabet(charset: Charset) -> st.SearchStrategy[str]:
         max_codepoint=min(charset.high, 0x2FFF),  # the common scripts; enough to find bugs
         exclude_categories=("Cc", "Cs", "Co", "Cn"),  # Cc: the control characters no text has
     )
-

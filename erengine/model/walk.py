@@ -101,7 +101,7 @@ class _Walk:
                 )
         for field in plan.fields:
             value = data.get(field.name)
-            if _is_absent(value, field):
+            if value is None or (not field.required and _is_empty_container(value, field)):
                 if field.has_default and self.conversion.fill_defaults:
                     result[field.name] = field.default
                 elif field.required and not field.has_default:
@@ -151,12 +151,8 @@ class _Walk:
             return None
 
 
-def _is_absent(value: Any, field: FieldPlan) -> bool:
-    """None, and an empty optional record or list, all mean: not given."""
-    if value is None:
-        return True
-    if field.required:
-        return False
+def _is_empty_container(value: Any, field: FieldPlan) -> bool:
+    """An empty optional record or list means, like None: not given."""
     if isinstance(field.shape, RecordRef):
         return isinstance(value, Mapping) and not value
     return isinstance(field.shape, ListOf) and isinstance(value, list | tuple) and not value
@@ -164,15 +160,21 @@ def _is_absent(value: Any, field: FieldPlan) -> bool:
 
 def _missing(field: FieldPlan) -> ValueProblem:
     return ValueProblem(
-        "VAL102", "model.required", f"required field {field.name!r} is missing",
-        expected=field.name, hint=field.description,
+        "VAL102",
+        "model.required",
+        f"required field {field.name!r} is missing",
+        expected=field.name,
+        hint=field.description,
     )
 
 
 def _not_a(expected: str, value: Any) -> ValueProblem:
     return ValueProblem(
-        "VAL101", "model.type", f"expected a {expected}, found {type(value).__name__}",
-        expected=expected, found=value,
+        "VAL101",
+        "model.type",
+        f"expected a {expected}, found {type(value).__name__}",
+        expected=expected,
+        found=value,
     )
 
 
