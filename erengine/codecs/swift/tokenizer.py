@@ -252,14 +252,16 @@ class _Scanner:
     # -- outside messages ---------------------------------------------------------------
 
     def outside_line(self, number: int, raw: str, indent: int = 0) -> Iterator[_Event]:
-        text = raw.strip(_FRAMING)
+        # Trailing blanks of a tag line are its value's; only the start is framing.
+        line = raw.lstrip(_FRAMING)
+        text = line.rstrip(_FRAMING)
         if not text:
             return
-        column = indent + raw.index(text[0]) + 1
+        column = indent + len(raw) - len(line) + 1
         blocks: list[EnvelopeBlock] = []
         opened: str | None = None
         if text.startswith("{"):
-            blocks, opened = self.envelope(text, number, column)
+            blocks, opened = self.envelope(line, number, column)
         if self.pending_end is not None:
             # Trailer blocks ({5:…}, {S:…}) may stand on the lines after the terminator.
             trailing = 0
@@ -276,15 +278,14 @@ class _Scanner:
             self.header.extend(blocks)
             if opened is not None:
                 yield self.start_message(number, enveloped=True)
-                rest = opened.strip(_FRAMING)
-                if rest:
-                    rest_column = column + len(text) - len(opened) + opened.index(rest[0])
-                    yield from self.inside_line(number, rest, rest_column - 1)
+                rest = opened.lstrip(_FRAMING)
+                if rest.rstrip(_FRAMING):
+                    yield from self.inside_line(number, rest, column - 1 + len(line) - len(rest))
             return
         tag = _TAG_LINE.match(text)
         if tag is not None and self.is_known(tag.group(1)):
             yield self.start_message(number, enveloped=False)
-            yield from self.inside_line(number, text, column - 1)
+            yield from self.inside_line(number, line, column - 1)
             return
         if _is_terminator(text):
             return  # a stray terminator with no message, as some files begin
