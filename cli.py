@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import os
 import sys
@@ -18,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from erengine.config.json_schema import json_schema
 from erengine.config.kinds import document_schemas
@@ -74,25 +75,59 @@ def atomic_output(path: Path) -> Iterator[Path]:
         raise
 
 
-class Progress:
-    """Records done so far, on stderr, when stderr is a terminal."""
+class ProgressStream(io.RawIOBase):
+    """A file wrapper that shows on stderr how far a long read or write has got.
 
-    def __init__(self, label: str) -> None:
+    Codec-independent: it counts bytes, so every format gets it. Shown only when stderr is a
+    terminal, at most five times a second, and cleared at the end.
+    """
+
+    def __init__(self, inner: BinaryIO, label: str, total: int | None = None) -> None:
+        super().__init__()
+        self.inner = inner
         self.label = label
+        self.total = total
+        self.done = 0
         self.enabled = sys.stderr.isatty()
-        self.count = 0
-        self.last = 0.0
+        self.shown = 0.0
 
-    def step(self, count: int = 1) -> None:
-        self.count += count
-        if self.enabled and time.monotonic() - self.last > 0.2:
-            self.last = time.monotonic()
-            sys.stderr.write(f"\r{self.label}: {self.count:,} items")
+    def readable(self) -> bool:
+        return self.inner.readable()
+
+    def writable(self) -> bool:
+        return self.inner.writable()
+
+    def seekable(self) -> bool:
+        return self.inner.seekable()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self.inner.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.inner.tell()
+
+    def readinto(self, buffer: Any) -> int:
+        count = self.inner.readinto(buffer)  # type: ignore[attr-defined]
+        self._advance(count or 0)
+        return int(count or 0)
+
+    def write(self, data: Any) -> int:
+        count = self.inner.write(data)
+        self._advance(count)
+        return count
+
+    def _advance(self, count: int) -> None:
+        self.done += count
+        if self.enabled and time.monotonic() - self.shown > 0.2:
+            self.shown = time.monotonic()
+            share = f" ({100 * self.done // self.total}%)" if self.total else ""
+            sys.stderr.write(f"\r{self.label}: {self.done / 1e6:,.1f} MB{share}")
             sys.stderr.flush()
 
-    def done(self) -> None:
-        if self.enabled and self.count:
+    def close(self) -> None:
+        if self.enabled and self.shown:
             sys.stderr.write("\r\033[K")
+        super().close()
 
 
 def render_errors(error: ErengineError, style: str) -> str:
@@ -151,8 +186,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
     context = _context(args)
     data = engine.load_input(compiled, Path(args.input), mapping=args.mapping, context=context)
     output = Path(args.output)
-    with atomic_output(output) as temporary, temporary.open("wb") as sink:
-        report = compiled.write(data, sink, context=context)
+    with (
+        atomic_output(output) as temporary,
+        temporary.open("wb") as raw,
+        ProgressStream(raw, f"writing {output.name}") as sink,
+    ):
+        report = compiled.write(data, sink, context=context)  # type: ignore[arg-type]
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(
@@ -179,10 +218,11 @@ def cmd_parse(args: argparse.Namespace) -> int:
     engine = engine_for(args)
     compiled = engine.format(args.format)
     source = Path(args.file)
-    progress = Progress(f"reading {source.name}")
-    with source.open("rb") as stream:
-        data, report = compiled.read_document(stream, file_name=str(source))
-    progress.done()
+    with (
+        source.open("rb") as raw,
+        ProgressStream(raw, f"reading {source.name}", source.stat().st_size) as stream,
+    ):
+        data, report = compiled.read_document(io.BufferedReader(stream), file_name=str(source))
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     output = Path(args.output)
