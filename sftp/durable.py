@@ -60,10 +60,9 @@ def copy_durably(source: Path, target: Path) -> None:
     """Copy through a temp name, fsynced, so ``target`` is either complete or absent."""
     temp = target.with_name(f".{target.name}.tmp")
     try:
-        with open(source, "rb") as reader, open(temp, "wb") as writer:
-            shutil.copyfileobj(reader, writer, BUFFER)
-            writer.flush()
-            os.fsync(writer.fileno())
+        shutil.copyfile(source, temp)  # in-kernel copy (sendfile) where the OS has one
+        with open(temp, "rb") as copied:
+            os.fsync(copied.fileno())
         os.replace(temp, target)
         fsync_folder(target.parent)
     except OSError as exc:
