@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from tests.model.conftest import payments
+from tests.model.conftest import documents, payments, sample
 
-__all__ = ["payments"]
+__all__ = ["documents", "payments", "sample"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import fastavro
@@ -12,8 +10,6 @@ from erengine.model import ModelPlan
 from erengine.model.avro import from_avro, to_avro
 
 from .conftest import model
-
-SAMPLE = Path(__file__).parent / "data" / "payments.json"
 
 
 def _fields(schema: dict[str, Any]) -> dict[str, Any]:
@@ -47,8 +43,7 @@ def test_a_recursive_model_refers_to_itself_by_name() -> None:
     assert _fields(schema)["next"]["type"] == ["null", "File"]
 
 
-def test_avro_form_round_trip(payments: ModelPlan) -> None:
-    typed = payments.from_json(json.loads(SAMPLE.read_text()))
-    avro = to_avro(payments, typed)
+def test_avro_form_round_trip(payments: ModelPlan, sample: dict[str, Any]) -> None:
+    avro = to_avro(payments, sample)
     assert avro["batches"][0]["payments"][0]["amount"] == "1500.00"
-    assert from_avro(payments, avro) == typed
+    assert from_avro(payments, avro) == sample
