@@ -173,7 +173,7 @@ def _blame_expectation(
             expected=repr(expectation.text), found=found,
         )  # fmt: skip
     part = expectation
-    if at_end:
+    if at_end or text[at] == LINE_BREAK:
         return locate.error(
             PART_MISSING, f"{part.label} is missing", part, at,
             expected=part.expected(), found=found,
