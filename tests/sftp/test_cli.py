@@ -12,8 +12,6 @@ from erengine_cli.cli import EXIT_OK, EXIT_TRANSPORT, main
 from .conftest import write_file
 from .sshd import SshServer
 
-pytestmark = pytest.mark.sshd
-
 
 @pytest.fixture
 def endpoint_file(tmp_path: Path, sshd: SshServer, remote_dir: str) -> Path:
@@ -28,6 +26,7 @@ def endpoint_file(tmp_path: Path, sshd: SshServer, remote_dir: str) -> Path:
     return path
 
 
+@pytest.mark.sshd
 def test_push_then_pull_by_name(
     tmp_path: Path,
     sshd: SshServer,
@@ -68,6 +67,7 @@ def test_push_then_pull_by_name(
     assert (tmp_path / "got" / "pay.xml").read_bytes() == payment.read_bytes()
 
 
+@pytest.mark.sshd
 def test_fingerprint_matches_ssh_keygen(
     sshd: SshServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -78,6 +78,7 @@ def test_fingerprint_matches_ssh_keygen(
     assert shown["known_hosts_line"].startswith(f"[127.0.0.1]:{sshd.port} ssh-ed25519 ")
 
 
+@pytest.mark.sshd
 def test_transport_errors_are_rendered_with_their_code(
     tmp_path: Path, endpoint_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -98,3 +99,32 @@ def test_transport_errors_are_rendered_with_their_code(
 
     assert code == EXIT_TRANSPORT
     assert capsys.readouterr().err.startswith("TRN111 127.0.0.1:")
+
+
+def test_a_drop_folder_endpoint_works_without_a_server(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bank = tmp_path / "bank"
+    (bank / "outbox").mkdir(parents=True)
+    (bank / "inbox").mkdir()
+    endpoints = tmp_path / "endpoints"
+    endpoints.mkdir()
+    (endpoints / "demo.yaml").write_text(
+        "type: local\nname: demo\nroot: ../bank\n"
+        "folders: {outbox: outbox, inbox: inbox}\n"
+        "pickup: {stable_seconds: 0, min_age_seconds: 0}\n"
+    )
+    monkeypatch.setenv("ERENGINE_ENDPOINTS", str(endpoints))
+    monkeypatch.setenv("ERENGINE_DATA_DIR", str(tmp_path / "data"))
+    payment = write_file(tmp_path / "pay.xml", 300)
+
+    assert main(["sftp", "push", "demo", str(payment)]) == EXIT_OK
+    (bank / "outbox" / "pay.xml").rename(bank / "inbox" / "stmt.xml")
+    assert main(["sftp", "pull", "demo", "--to", str(tmp_path / "got"), "--json"]) == EXIT_OK
+
+    capsys.readouterr()
+    assert (tmp_path / "got" / "stmt.xml").read_bytes() == payment.read_bytes()
+    assert sorted(p.name for p in (bank / "inbox" / "done").iterdir()) == ["stmt.xml"]
+    manifest = (tmp_path / "data" / "archive" / "manifest.jsonl").read_text().splitlines()
+    assert [json.loads(line)["direction"] for line in manifest] == ["out", "in"]
+    assert (tmp_path / "data" / "ledger.sqlite").exists()

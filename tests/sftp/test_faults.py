@@ -259,6 +259,8 @@ def test_black_holed_download_is_cut_by_the_deadline(
 
 def test_stall_before_the_banner_fails_to_connect(
     tmp_path: Path,
+    sshd: SshServer,
+    remote_dir: str,
     make_endpoint: EndpointFactory,
     proxy: FaultProxy,
     ledger: Ledger,
@@ -267,8 +269,15 @@ def test_stall_before_the_banner_fails_to_connect(
     proxy.arm("stall", after_bytes=0)
     endpoint = make_endpoint(port=proxy.port, retry=NO_RETRY, timeouts={"connect": 1})
 
+    payment = write_file(tmp_path / "pay.xml", 10)
+
     with pytest.raises(ConnectFailedError):
-        Courier(endpoint, ledger=ledger, archive=archive).deliver([write_file(tmp_path / "a", 10)])
+        Courier(endpoint, ledger=ledger, archive=archive).deliver([payment])
+
+    outbox = sshd.root / remote_dir / "out"
+    assert names_in(outbox) == []
+    deliver_again(make_endpoint, payment, ledger, archive, port=proxy.port)
+    assert names_in(outbox) == ["pay.xml"]
 
 
 # --- C: the server refuses --------------------------------------------------------------
@@ -361,7 +370,8 @@ def tiny_outbox(sshd: SshServer, remote_dir: str) -> Iterator[Path]:
             pytest.fail(f"{reason}; the disk-full test must run in CI (as root)")
         pytest.skip(reason)
     yield outbox
-    subprocess.run(["umount", str(outbox)], check=True)
+    if os.path.ismount(outbox):
+        subprocess.run(["umount", str(outbox)], check=True)
 
 
 def test_disk_full_is_caught_even_when_paramiko_swallows_it(
@@ -400,6 +410,10 @@ def test_disk_full_on_a_large_file(
 
     assert isinstance(caught.value, RemoteFailureError | VerificationError)
     assert "pay.bin" not in names_in(tiny_outbox)
+    subprocess.run(["umount", str(tiny_outbox)], check=True)  # the disk grows
+    deliver_again(make_endpoint, payment, ledger, archive)
+    assert names_in(tiny_outbox) == ["pay.bin"]
+    assert (tiny_outbox / "pay.bin").read_bytes() == payment.read_bytes()
 
 
 # --- D: identities ------------------------------------------------------------------------
