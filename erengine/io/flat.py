@@ -142,9 +142,7 @@ class _TreeBuilder:
         self.layout = layout
         self.source = source
         self.origins = origins
-        self.open: list[tuple[list[str], dict[str, Any], str] | None] = [None] * len(
-            layout.levels
-        )
+        self.open: list[tuple[list[str], dict[str, Any], str] | None] = [None] * len(layout.levels)
         self.errors = ErrorCollector()
 
     def add(self, line: int, cells: Sequence[str]) -> None:

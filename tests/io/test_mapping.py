@@ -66,9 +66,16 @@ def test_rows_become_batches_and_payments(acme: MappingPlan) -> None:
 
 def test_rows_from_json(payments: ModelPlan, tmp_path: Path) -> None:
     rows = [
-        {"PayDate": "03.01.2025", "DebtorIBAN": "DE89370400440532013000", "Debtor": "A",
-         "Supplier": "B", "SupplierIBAN": "FR1420041010050500013M02606", "Amount": "5,00",
-         "Cur": "EUR", "Ref": "R1"},
+        {
+            "PayDate": "03.01.2025",
+            "DebtorIBAN": "DE89370400440532013000",
+            "Debtor": "A",
+            "Supplier": "B",
+            "SupplierIBAN": "FR1420041010050500013M02606",
+            "Amount": "5,00",
+            "Cur": "EUR",
+            "Ref": "R1",
+        },
     ]
     source = tmp_path / "export.json"
     source.write_text(json.dumps({"data": {"rows": rows}}))
@@ -167,8 +174,14 @@ def test_a_model_with_two_lists_cannot_take_rows() -> None:
         {"File": {"fields": {"a": items, "b": items}}, "I": {"fields": {"n": {"type": "integer"}}}}
     )
     document = MappingDocument.model_validate(
-        {"kind": "mapping", "name": "m", "version": "1.0.0", "model": "t@^1",
-         "source": {"type": "csv"}, "fields": {"a.n": "1"}}
+        {
+            "kind": "mapping",
+            "name": "m",
+            "version": "1.0.0",
+            "model": "t@^1",
+            "source": {"type": "csv"},
+            "fields": {"a.n": "1"},
+        }
     )
     with pytest.raises(ConfigError) as caught:
         compile_mapping(document, two_lists)

@@ -54,7 +54,7 @@ class MappingDocument(DocumentHeader):
     group_by: dict[ModelPath, str] = Field(
         default_factory=dict,
         description="Model list path -> key expression: rows with the same key become one item "
-        "of that list (e.g. `batches: \"{{ row.PayDate }}|{{ row.DebtorIBAN }}\"`). A list "
+        'of that list (e.g. `batches: "{{ row.PayDate }}|{{ row.DebtorIBAN }}"`). A list '
         "without a key gets one item per distinct set of its mapped values.",
     )
     fields: dict[ModelPath, str | int | bool] = Field(
