@@ -188,6 +188,10 @@ class Courier(EndpointAgent):
             if settings.on_rename_forbidden != "direct":
                 raise
             _remove_quietly(fs, parcel.temp)
+            # The fresh send skipped the look at the final name; a direct write must not
+            # land on another file.
+            if self._already_there(fs, parcel, resume=False):
+                return "already_there"
             self._write_direct(fs, parcel, resume=False)
             return "direct"
         except TargetExistsError:
@@ -201,18 +205,21 @@ class Courier(EndpointAgent):
     def _already_there(self, fs: RemoteFS, parcel: _Parcel, *, resume: bool) -> bool:
         """True when the final name holds our bytes (a rename whose answer was lost)."""
         settings = self._endpoint.delivery
+        may_write_direct = settings.publish == "direct" or settings.on_rename_forbidden == "direct"
         found = fs.stat(parcel.final)
         if found is None:
             return False
         if found.size == parcel.size and remote_sha256(fs, parcel.final) == parcel.sha256:
             _remove_quietly(fs, parcel.temp)
-            if settings.publish == "direct" and fs.stat(parcel.marker) is None:
+            # A direct write that completed just before a crash still needs its marker (an
+            # extra marker beside a renamed file is harmless: it, too, is complete).
+            if may_write_direct and fs.stat(parcel.marker) is None:
                 _write_bytes(fs, parcel.marker, b"")
             return True
         if settings.publish == "replace":
             return False
-        if settings.publish == "direct" and resume and fs.stat(parcel.marker) is None:
-            return False  # our own unfinished direct write: write it again
+        if may_write_direct and resume and fs.stat(parcel.marker) is None:
+            return False  # our own unfinished direct write (the ledger says we were sending)
         raise TargetExistsError(
             f"a different file ({found.size} bytes) already has this name",
             host=fs.label,

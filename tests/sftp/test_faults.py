@@ -21,6 +21,7 @@ from erengine_sftp.errors import (
     RemoteFailureError,
     RemotePermissionError,
     SftpError,
+    TargetExistsError,
     VerificationError,
 )
 from erengine_sftp.remote import Progress
@@ -353,6 +354,27 @@ def test_rename_forbidden_fails_clearly_then_falls_back_when_configured(
     deliver_again(make_endpoint, payment, ledger, archive, server=norename_sshd, delivery=fallback)
     assert names_in(outbox) == ["pay.xml", "pay.xml.done"]
     assert (outbox / "pay.xml").read_bytes() == payment.read_bytes()
+
+
+def test_rename_fallback_never_writes_over_another_file(
+    tmp_path: Path,
+    sshd: SshServer,
+    norename_sshd: SshServer,
+    remote_dir: str,
+    make_endpoint: EndpointFactory,
+    ledger: Ledger,
+    archive: Archive,
+) -> None:
+    existing = sshd.root / remote_dir / "out" / "pay.xml"
+    existing.write_bytes(b"yesterday's batch")
+    payment = write_file(tmp_path / "pay.xml", 5000)
+    endpoint = make_endpoint(norename_sshd, delivery={"on_rename_forbidden": "direct"})
+
+    with pytest.raises(TargetExistsError):
+        Courier(endpoint, ledger=ledger, archive=archive).deliver([payment])
+
+    assert existing.read_bytes() == b"yesterday's batch"
+    assert names_in(existing.parent) == ["pay.xml"]
 
 
 @pytest.fixture
