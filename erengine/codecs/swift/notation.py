@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from erengine.codecs.swift.charsets import SWIFT_CHARSETS, SwiftCharset, transliterate_into
+from erengine.codecs.swift.charsets import SwiftCharset, transliterate_into
 from erengine.codecs.swift.diagnosis import explain_mismatch
 from erengine.codecs.swift.grammar import LINE_BREAK, parse_notation
 from erengine.codecs.swift.plan import (
@@ -45,6 +45,8 @@ VALUE_UNKNOWN_PART = "VAL256"
 VALUE_NOT_TEXT = "VAL257"
 
 _RULE = "swift-notation"
+# Codes and numbers keep their SWIFT meaning; only free-text sets may be widened.
+_REBINDABLE = frozenset({"x", "y", "z"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,16 +73,12 @@ class FieldNotation:
         line of each line of the value when they are not consecutive. A mismatch raises a
         ParseError (PRS32x) naming the part, expected versus found, and the column.
         """
-        match = self.pattern.fullmatch(text)
-        if match is None:
+        parts = self._parts_in(text)
+        if parts is None:
             raise explain_mismatch(
                 self.elements, text, position=position, line_numbers=line_numbers
             )
-        return {
-            name: value
-            for name, value in zip(self.parts, match.groups(), strict=True)
-            if value is not None
-        }
+        return parts
 
     def write(
         self,
@@ -106,16 +104,7 @@ class FieldNotation:
             )
         writer = _FieldWriter(values, transliterate, style)
         text = writer.sequence(self.elements, required_by=None)
-        match = self.pattern.fullmatch(text)
-        read_back = (
-            None
-            if match is None
-            else {
-                name: value
-                for name, value in zip(self.parts, match.groups(), strict=True)
-                if value is not None
-            }
-        )
+        read_back = self._parts_in(text)
         if read_back != writer.written:
             raise _value_error(
                 VALUE_NOT_READ_BACK,
@@ -126,6 +115,16 @@ class FieldNotation:
                 found=str(read_back),
             )
         return text
+
+    def _parts_in(self, text: str) -> dict[str, str] | None:
+        match = self.pattern.fullmatch(text)
+        if match is None:
+            return None
+        return {
+            name: value
+            for name, value in zip(self.parts, match.groups(), strict=True)
+            if value is not None
+        }
 
 
 def compile_notation(
@@ -140,20 +139,21 @@ def compile_notation(
 
     ``parts`` names the parts (see the module doc for what a part is). ``choices`` restricts
     named parts to listed values, which also settles ambiguous splits: with ``mark`` limited
-    to C, D, RC and RD, ``CR`` reads as mark ``C`` plus funds code ``R``. ``charsets`` binds a
-    notation letter to another set, e.g. ``{"x": ANY_PRINTABLE}`` for a bank whose files
-    carry umlauts. Mistakes raise ConfigError (CFG650 syntax, CFG651 names, CFG652 options)
-    naming the column in the notation.
+    to C, D, RC and RD, ``CR`` reads as mark ``C`` plus funds code ``R``. ``charsets`` binds
+    a text set (x, y or z) to another set, e.g. ``{"x": ANY_PRINTABLE}`` for a bank whose
+    files carry umlauts. Mistakes raise ConfigError (CFG650 syntax, CFG651 names, CFG652
+    options) naming the column in the notation.
     """
     chosen = dict(choices or {})
     bound = dict(charsets or {})
-    unknown_letters = sorted(set(bound) - set(SWIFT_CHARSETS))
+    unknown_letters = sorted(set(bound) - _REBINDABLE)
     if unknown_letters:
         raise ConfigError(
             NOTATION_OPTIONS,
-            f"SWIFT notation {notation!r}: no character set is called {', '.join(unknown_letters)}",
+            f"SWIFT notation {notation!r}: character set {', '.join(unknown_letters)} "
+            "cannot be rebound",
             span=span,
-            hint="the letters are n a c d e h x y z",
+            hint="only the text sets x, y and z can be bound to another set",
         )
     syntax = parse_notation(notation, span)
     compiled = compile_elements(

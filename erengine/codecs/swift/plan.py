@@ -65,7 +65,7 @@ class PartMatcher:
 
     @property
     def is_decimal(self) -> bool:
-        return self.charset.letter == "d"
+        return self.source.endswith("d")
 
     @property
     def label(self) -> str:
@@ -127,7 +127,7 @@ def compile_elements(
     unknown = sorted(set(choices) - set(builder.chosen))
     if unknown:
         raise _options_error(notation, span, f"choices name no part of it: {', '.join(unknown)}")
-    pattern = re.compile("".join(_regex(element, capture=True) for element in elements))
+    pattern = re.compile("".join(_regex(element) for element in elements))
     return CompiledElements(elements, names, pattern)
 
 
@@ -269,7 +269,9 @@ class _Builder:
         if isinstance(item, ComponentSyntax):
             return self.part(item, follow)
         if _holds_only_literals(item):
-            text = "".join(literal.text for literal in item.items)  # type: ignore[union-attr]
+            text = "".join(
+                literal.text for literal in item.items if isinstance(literal, LiteralSyntax)
+            )
             name = self.next_name()
             literal = LiteralMatcher(text, item.offset, f"{_describe(text)} (part {name})")
             return OptionalGroup((literal,), item.offset, name, text)
@@ -341,10 +343,6 @@ def _first_part(elements: Sequence[Element]) -> str | None:
     return None
 
 
-def _part_regex(part: PartMatcher) -> re.Pattern[str]:
-    return re.compile(_part_body(part))
-
-
 def _part_body(part: PartMatcher) -> str:
     if part.choices:
         return "(?>" + "|".join(re.escape(value) for value in part.choices) + ")"
@@ -363,13 +361,13 @@ def _part_body(part: PartMatcher) -> str:
     return f"{unit}{{{part.min_length},{part.max_length}}}+"
 
 
-def _regex(element: Element, *, capture: bool) -> str:
+def _regex(element: Element) -> str:
+    """The element in the field's expression; each part (and named group) is one capture."""
     if isinstance(element, LiteralMatcher):
         return re.escape(element.text)
     if isinstance(element, PartMatcher):
-        body = _part_body(element)
-        return f"({body})" if capture else f"(?:{body})"
-    inner = "".join(_regex(child, capture=capture) for child in element.elements)
+        return f"({_part_body(element)})"
+    inner = "".join(_regex(child) for child in element.elements)
     # Greedy, not possessive: an optional group gives way when the rest does not match.
-    opener = "(" if capture and element.name is not None else "(?:"
+    opener = "(" if element.name is not None else "(?:"
     return f"{opener}{inner})?"
