@@ -39,8 +39,10 @@ FIELD_TOO_LONG = "PRS306"
 _TAG_LINE = re.compile(r":(\d\d[A-Z]?|NS):")
 _SPLIT_TAG_REST = re.compile(r"(\d\d[A-Z]?|NS):")
 _ENVELOPE_START = re.compile(r"\{[0-9A-Z]{1,3}:")
-# Framing bytes that transmission software leaves around messages, never message text.
-_FRAMING = " \t\x00\x01\x02\x03\x04\x0c\x1a\ufeff"
+# Bytes that transmission software and editors leave around messages (NUL, SOH, STX, ETX,
+# EOT, form feed, the DOS end-of-file SUB, a byte order mark), never message text.
+_CONTROLS = "\x00\x01\x02\x03\x04\x0c\x1a\ufeff"
+_FRAMING = " \t" + _CONTROLS
 _TRAILER_BLOCKS = frozenset({"5", "S"})
 _PREAMBLE_LINES = 16
 
@@ -289,8 +291,9 @@ class _Scanner:
             return
         if _is_terminator(text):
             return  # a stray terminator with no message, as some files begin
-        if len(self.preamble) < _PREAMBLE_LINES:
-            self.preamble.append(text)
+        self.preamble.append(text)
+        if len(self.preamble) > _PREAMBLE_LINES:
+            del self.preamble[0]
 
     def envelope(
         self, text: str, number: int, column: int
@@ -341,8 +344,8 @@ class _Scanner:
     # -- inside a message ---------------------------------------------------------------
 
     def inside_line(self, number: int, text: str, indent: int) -> Iterator[_Event]:
-        if not text:
-            return
+        if not text.strip(_CONTROLS):
+            return  # empty, or only a stray control byte such as the DOS end-of-file mark
         if self.strip_trailing_spaces:
             text = text.rstrip(" \t")
         if self.split_colon_line is not None:

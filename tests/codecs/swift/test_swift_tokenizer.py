@@ -75,6 +75,13 @@ def test_framing_bytes_and_byte_order_mark_are_skipped() -> None:
     assert tagged(b"\xef\xbb\xbf:20:A\n-\n") == [[("20", "A")]]
     assert tagged(b"\x01:20:A\n-\x03\n") == [[("20", "A")]]
     assert tagged(b"\x03\n\x01\n:20:A\n") == [[("20", "A")]]
+    assert tagged(b":20:A\n:62F:C1\n\x1a") == [[("20", "A"), ("62F", "C1")]]
+
+
+def test_the_preamble_keeps_the_last_lines_before_a_message() -> None:
+    data = b"".join(b"junk %d\n" % number for number in range(40)) + b":20:A\n"
+    (message,) = messages(data)
+    assert message.preamble == tuple(f"junk {number}" for number in range(24, 40))
 
 
 def test_known_tags_decide_what_is_a_tag() -> None:
