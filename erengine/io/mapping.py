@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,8 @@ class MappingPlan:
 def _json_rows(path: Path, spec: JsonSourceSpec) -> Iterator[Row]:
     try:
         with path.open(encoding=spec.encoding) as stream:
-            document = json.load(stream)
+            # An export's numbers are read as written (Decimal), so 1234.5 is exactly 1234.5.
+            document = json.load(stream, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise ParseError(
             "PRS195",
@@ -291,7 +293,8 @@ class _MappingRun:
             return expression.evaluate(scope)
         except ErengineError as error:
             columns = _columns_of(expression)
-            cells = ", ".join(f"{c}={scope['row'].get(c)!r}" for c in columns)
+            row = scope["row"]
+            cells = ", ".join(f"{c}={row[c]!r}" if c in row else f"{c} missing" for c in columns)
             self.errors.add(
                 ValidationError(
                     "VAL150",
@@ -397,11 +400,11 @@ class _MappingRun:
         return typed
 
     def already_reported(self, error: ErengineError) -> bool:
-        return (
-            isinstance(error, ValidationError)
-            and error.code == "VAL102"
-            and error.position.json_path in self.failed_paths
-        )
+        """A "missing" value (or record) that only misses because its expression failed."""
+        if not isinstance(error, ValidationError) or error.code != "VAL102":
+            return False
+        where = error.position.json_path or ""
+        return any(path == where or path.startswith(f"{where}.") for path in self.failed_paths)
 
 
 def _shown(value: Any) -> str:

@@ -36,11 +36,14 @@ def acme(payments: ModelPlan) -> MappingPlan:
     return _compile(payments, load_yaml_file(path), str(path))
 
 
-def _variant(payments: ModelPlan, **changes: Any) -> MappingPlan:
+def _variant(
+    payments: ModelPlan, field_changes: dict[str, str] | None = None, **changes: Any
+) -> MappingPlan:
     text = (DATA / "acme-erp.yaml").read_text()
     data = load_yaml_text(text, "variant.yaml")
     for key, value in changes.items():
         data[key] = value
+    data["fields"].update(field_changes or {})
     return _compile(payments, data, "variant.yaml")
 
 
@@ -87,6 +90,21 @@ def test_rows_from_json(payments: ModelPlan, tmp_path: Path) -> None:
     with pytest.raises(ErrorGroup) as bad:
         plan.read(source, context=CONTEXT)
     assert [(e.code, e.position.record) for e in _errors(bad)] == [("VAL109", "row#2")]
+
+
+def test_numbers_in_a_json_source_are_exact(payments: ModelPlan, tmp_path: Path) -> None:
+    plan = _variant(
+        payments,
+        source={"type": "json"},
+        field_changes={"batches.payments.amount": "{{ row.Amount }}"},
+    )
+    row = {"PayDate": "03.01.2025", "Debtor": "A", "Supplier": "B", "Cur": "EUR", "Ref": "R"}
+    row |= {"DebtorIBAN": "DE89370400440532013000", "SupplierIBAN": "FR1420041010050500013M02606"}
+    source = tmp_path / "export.json"
+    source.write_text(json.dumps([row])[:-2] + ', "Amount": 0.1}]')  # a JSON number, not text
+    payment = plan.read(source, context=CONTEXT)["batches"][0]["payments"][0]
+    assert payment["amount"] == Decimal("0.10")
+    assert payment["amount"].as_tuple().exponent == -2
     source.write_text(json.dumps({"data": {}}))
     with pytest.raises(ParseError) as caught:
         plan.read(source, context=CONTEXT)
@@ -140,6 +158,17 @@ def test_rows_of_one_item_must_agree(payments: ModelPlan, tmp_path: Path) -> Non
         "2025-01-03",
         "2025-01-04",
     )
+
+
+def test_a_missing_column_is_named_once(acme: MappingPlan, tmp_path: Path) -> None:
+    source = tmp_path / "export.csv"
+    lines = (DATA / "acme-erp.csv").read_text().splitlines()
+    source.write_text("\n".join(line.rsplit(";", 1)[0] for line in lines[:2]) + "\n")
+    with pytest.raises(ErrorGroup) as caught:
+        acme.read(source, context=CONTEXT)
+    (error,) = _errors(caught)
+    assert (error.code, error.position.field) == ("VAL150", "batches.payments.end_to_end_id")
+    assert error.message.endswith("(from Ref missing)")
 
 
 def test_missing_context_is_a_row_error(acme: MappingPlan) -> None:
