@@ -17,7 +17,7 @@ from typing import BinaryIO, Literal
 from erengine.config.schema.records import DelimitedFileSpec, FixedFileSpec
 from erengine.errors import DataPosition, ParseError
 
-_FLUSH_EVERY = 512
+_FLUSH_BYTES = 1 << 16
 _QUOTING: dict[str, Literal[0, 1, 2, 3]] = {
     "minimal": csv.QUOTE_MINIMAL,
     "all": csv.QUOTE_ALL,
@@ -45,8 +45,7 @@ class RecordSink:
         self.count = 0
         self.bytes_written = 0
         self.start = sink.tell() if sink.seekable() else 0
-        self._pending: list[bytes] = []
-        self._pending_size = 0
+        self._pending = bytearray()
         if isinstance(spec, DelimitedFileSpec):
             self._terminator = spec.record_terminator or ""
             self._buffer = io.StringIO()
@@ -70,23 +69,27 @@ class RecordSink:
 
         Raises UnicodeEncodeError for characters the encoding cannot hold.
         """
-        data = text.encode(self.encoding)
+        pending = self._pending
         if self.count and not self.spec.final_newline:
-            self._pending.append(self.newline)
-            self._pending_size += len(self.newline)
-        offset = self.bytes_written + self._pending_size
-        self._pending.append(data)
-        self._pending_size += len(data)
+            pending += self.newline
+        offset = self.bytes_written + len(pending)
+        pending += text.encode(self.encoding)
         if self.spec.final_newline:
-            self._pending.append(self.newline)
-            self._pending_size += len(self.newline)
+            pending += self.newline
         self.count += 1
-        if len(self._pending) >= _FLUSH_EVERY:
+        if len(pending) >= _FLUSH_BYTES:
             self.flush()
         return offset
 
     def patch(self, offset: int, data: bytes) -> None:
-        """Overwrite bytes already written (a deferred field); the sink must be seekable."""
+        """Overwrite bytes already written (a deferred field).
+
+        Usually they are still in the buffer; older ones need a seekable sink.
+        """
+        inside = offset - self.bytes_written
+        if inside >= 0:
+            self._pending[inside : inside + len(data)] = data
+            return
         self.flush()
         self.sink.seek(self.start + offset)
         self.sink.write(data)
@@ -94,11 +97,9 @@ class RecordSink:
 
     def flush(self) -> None:
         if self._pending:
-            chunk = b"".join(self._pending)
-            self.sink.write(chunk)
-            self.bytes_written += len(chunk)
-            self._pending.clear()
-            self._pending_size = 0
+            self.sink.write(self._pending)
+            self.bytes_written += len(self._pending)
+            self._pending = bytearray()
 
     def finish(self) -> None:
         """Pad to whole blocks with filler records, then flush."""

@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from erengine.codecs.leaf import LEAF_CODECS, LeafCodec, TextCodec, parse_leaf_spec
+from erengine.codecs.leaf import LEAF_CODECS, DateCodec, LeafCodec, TextCodec, parse_leaf_spec
+from erengine.codecs.records.access import Getter, Setter, getter, setter
 from erengine.config.catalog import ResolvedDocument
 from erengine.config.schema.records import (
     DelimitedFileSpec,
@@ -45,10 +46,22 @@ class FieldPlan:
     truncate: bool
     deferred: bool  # computed when its list item is complete (back-patched on write)
     binds: tuple[ModelPath, ...]  # scope name first, then keys
+    getters: tuple[Getter, ...]  # one per bound path
+    setters: tuple[Setter, ...]  # one per bound path
     expression: Expression | None  # `value`, or `default` of a bound field
     const: str | None
     span: SourceSpan | None
     config_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Implied:
+    """A model value a record stands for without a field (``implies``)."""
+
+    path: ModelPath
+    value: Any
+    get: Getter
+    set: Setter
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +80,7 @@ class RecordPlan:
     when: Expression | None
     optional: bool
     identity: tuple[tuple[int, int | None, str], ...]  # (start, width, const) that must match
-    implies: tuple[tuple[ModelPath, Any], ...]  # set on read, checked on write
+    implies: tuple[Implied, ...]  # set on read, checked on write
     totals: tuple[TotalPlan, ...]  # every total, in any enclosing group, this record feeds
     needs_values: bool  # a total reads `record.FIELD`
     span: SourceSpan | None
@@ -153,21 +166,34 @@ class _Compiler:
         self.errors = ErrorCollector(limit=200)
         self.fixed = isinstance(spec.file, FixedFileSpec)
         self.total_owner: dict[str, str] = {}
+        self.shared: dict[str, Expression] = {}
         self.has_deferred = False
 
     def span(self, path: DataPath) -> SourceSpan | None:
         return self.document.span(path)
 
-    def expression(self, source: str | None, path: DataPath) -> Expression | None:
+    def expression(
+        self, source: str | None, path: DataPath, *, shared: bool = False
+    ) -> Expression | None:
+        """Compile ``source``; ``shared`` reuses one compiled object for equal sources.
+
+        Totals repeat conditions and summands (`{{ record.amount }}` feeds four totals in
+        NACHA); sharing the object lets a record evaluate each one once.
+        """
         if source is None:
             return None
+        if shared and source in self.shared:
+            return self.shared[source]
         try:
-            return self.expressions.compile(
+            compiled = self.expressions.compile(
                 source, span=self.span(path), config_path=format_path(path)
             )
         except ConfigError as error:
             self.errors.add(error)
             return None
+        if shared:
+            self.shared[source] = compiled
+        return compiled
 
     def compile(self) -> GroupPlan:
         file_totals = self.totals(self.spec.totals, ("totals",), "file")
@@ -206,8 +232,8 @@ class _Compiler:
             plan = TotalPlan(
                 name=name,
                 count=total.count is not None,
-                expression=self.expression(total.sum, (*where, "sum")),
-                when=self.expression(total.when, (*where, "when")),
+                expression=self.expression(total.sum, (*where, "sum"), shared=True),
+                when=self.expression(total.when, (*where, "when"), shared=True),
                 span=self.span(where),
             )
             plans.append((total, plan))
@@ -343,13 +369,20 @@ class _Compiler:
             optional=spec.optional,
             identity=identity,
             implies=tuple(
-                (self.model_path(target, (*path, "implies", target), loops), value)
+                self.implied(target, value, (*path, "implies", target), loops)
                 for target, value in spec.implies.items()
             ),
             totals=feeds,
             needs_values=any(not t.count or t.when is not None for t in feeds),
             span=self.span(path),
             config_path=format_path(path),
+        )
+
+    def implied(self, text: str, value: Any, where: DataPath, loops: Loops) -> Implied:
+        target = self.model_path(text, where, loops)
+        in_item = any(target[0] == name for name, _ in loops)
+        return Implied(
+            target, value, getter(target), setter(target, in_item=in_item, combines=False)
         )
 
     def field(self, spec: FieldSpec, path: DataPath, start: int, loops: Loops) -> FieldPlan | None:
@@ -430,6 +463,15 @@ class _Compiler:
             truncate=spec.truncate,
             deferred=spec.deferred,
             binds=binds,
+            getters=tuple(getter(path) for path in binds),
+            setters=tuple(
+                setter(
+                    path,
+                    in_item=any(path[0] == name for name, _ in loops),
+                    combines=isinstance(codec, DateCodec),
+                )
+                for path in binds
+            ),
             expression=self.expression(
                 spec.value if spec.value is not None else spec.default,
                 (*path, "value" if spec.value is not None else "default"),
@@ -530,20 +572,30 @@ def tally(
     cannot be confirmed says so too.
     """
     scope["record"] = values
+    known: dict[int, Any] = {}  # each shared condition and summand once per record
+
+    def value_of(expression: Expression) -> Any:
+        key = id(expression)
+        if key not in known:
+            known[key] = evaluate(expression) if complete else _quietly(expression, scope)
+        return known[key]
+
     for total in record.totals:
-        if total.when is not None and not evaluate(total.when):
+        if total.when is not None and not value_of(total.when):
             continue
         if total.count:
             totals[total.name] += 1
             continue
         assert total.expression is not None
-        if complete:
-            amount = evaluate(total.expression)
-        else:
-            try:
-                amount = total.expression.evaluate(scope)
-            except ErengineError:
-                continue  # it needs the field in error: the sum stays unconfirmed
+        amount = value_of(total.expression)
         if amount is not None:
             totals[total.name] += amount
     del scope["record"]
+
+
+def _quietly(expression: Expression, scope: dict[str, Any]) -> Any:
+    """For a record with a field in error: a sum that needs that field stays unconfirmed."""
+    try:
+        return expression.evaluate(scope)
+    except ErengineError:
+        return None

@@ -12,7 +12,6 @@ attaches them and returns the whole model tree.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -231,14 +230,14 @@ class RecordReader:
             if value is None:
                 continue
             values[plan.name] = value
-            if len(plan.binds) == 1:
-                self.assign(plan.binds[0], value)
+            if len(plan.setters) == 1:
+                plan.setters[0](self.scope, self.root, value)
             else:
-                for path, part in zip(plan.binds, value, strict=True):
+                for set_part, part in zip(plan.setters, value, strict=True):
                     if part is not None:  # a table row leaves an optional flag out
-                        self.assign(path, part)
-        for target, implied in record.implies:
-            self.assign(target, implied)
+                        set_part(self.scope, self.root, part)
+        for implied in record.implies:
+            implied.set(self.scope, self.root, implied.value)
         for plan, raw in computed:
             if plan.deferred:
                 self.pending[-1].append((plan, raw, line, label, values))
@@ -368,15 +367,6 @@ class RecordReader:
             self.errors.add(error)
             return None
 
-    def assign(self, path: ModelPath, value: Any) -> None:
-        head = self.scope.get(path[0])
-        if isinstance(head, dict) and len(path) > 1 and path[0] not in ("totals", "context"):
-            target, keys = head, path[1:]
-        else:
-            target, keys = self.root, path
-        owner = _walk(target, keys[:-1])
-        owner[keys[-1]] = _combine(owner.get(keys[-1]), value)
-
     def field_error(
         self,
         code: str,
@@ -416,34 +406,3 @@ def _walk(target: dict[str, Any], keys: ModelPath) -> dict[str, Any]:
             target[key] = child
         target = child
     return target
-
-
-def _combine(existing: Any, value: Any) -> Any:
-    """Date and time fields bound to one datetime complete each other."""
-    if isinstance(existing, dt.date) and isinstance(value, dt.time):
-        base = (
-            existing
-            if isinstance(existing, dt.datetime)
-            else dt.datetime.combine(existing, dt.time())
-        )
-        return base.replace(hour=value.hour, minute=value.minute, second=value.second)
-    if isinstance(existing, dt.time) and isinstance(value, dt.date):
-        return dt.datetime.combine(value, existing)
-    return value
-
-
-def read_records(
-    plan: RecordLayoutPlan, stream: BinaryIO, *, file_name: str | None = None
-) -> Iterator[ListItem]:
-    """Stream the completed list items of a file (not attached to their parents)."""
-    return iter(RecordReader(plan, stream, file_name=file_name))
-
-
-def read_document(
-    plan: RecordLayoutPlan, stream: BinaryIO, *, file_name: str | None = None
-) -> tuple[dict[str, Any], ReadReport]:
-    """Read a whole file into model data."""
-    reader = RecordReader(plan, stream, file_name=file_name, attach=True)
-    for _ in reader:
-        pass
-    return reader.root, reader.report

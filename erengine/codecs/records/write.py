@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from erengine.codecs.leaf import LeafError
+from erengine.codecs.records.fast import Careful, FieldEncoder, field_encoder
 from erengine.codecs.records.framing import RecordSink
 from erengine.codecs.records.plan import (
     FieldPlan,
     GroupPlan,
+    Implied,
     RecordLayoutPlan,
     RecordPlan,
     assign_path,
@@ -54,6 +56,7 @@ class RecordWriter:
         self.record_counts: dict[str, int] = {}
         self.list_stack: list[tuple[str, int]] = []
         self.loop_items: set[str] = set()
+        self.encoders: dict[int, tuple[FieldEncoder, ...]] = {}
         self.root: Mapping[str, Any] = {}
         # Deferred fields of the open list items: (field, byte offset, record label).
         self.deferred: list[list[tuple[FieldPlan, int, str]]] = [[]]
@@ -120,11 +123,45 @@ class RecordWriter:
     def record(self, record: RecordPlan, scope: dict[str, Any]) -> None:
         number = self.record_counts.get(record.name, 0) + 1
         self.record_counts[record.name] = number
-        label = f"{record.name}#{number}"
+        if not self.quickly(record, scope):
+            self.carefully(record, scope, f"{record.name}#{number}")
+
+    def quickly(self, record: RecordPlan, scope: dict[str, Any]) -> bool:
+        """Write an ordinary record on the quick path; False when it needs the careful one."""
+        encoders = self.encoders.get(id(record))
+        if encoders is None:
+            encoders = tuple(field_encoder(plan, self.fill_in) for plan in record.fields)
+            self.encoders[id(record)] = encoders
+        values: dict[str, Any] | None = {} if record.needs_values else None
+        later: list[FieldPlan] = []
+        try:
+            for implied in record.implies:
+                actual = implied.get(scope)
+                if actual is None:
+                    self.fill_in(implied.path, implied.value, scope)
+                elif actual != implied.value:
+                    raise Careful
+            parts = [encode(scope, values, later) for encode in encoders]
+            text = self.sink.cells_to_text(parts) if self.delimited else "".join(parts)
+            offset = self.sink.write(text)
+        except (Careful, ErengineError, UnicodeEncodeError):
+            return False
+        self.defer(later, text, offset, f"{record.name}#{self.record_counts[record.name]}")
+        if record.totals:
+            tally(record, scope, values, self.totals, lambda e: self.evaluate(e, scope))
+        return True
+
+    def defer(self, plans: list[FieldPlan], text: str, offset: int, label: str) -> None:
+        for plan in plans:
+            prefix = len(text[: plan.start].encode(self.sink.encoding))
+            self.deferred[-1].append((plan, offset + prefix, label))
+
+    def carefully(self, record: RecordPlan, scope: dict[str, Any], label: str) -> None:
+        """Write a record checking each step, collecting every problem with its place."""
         errors_before = len(self.errors)
         values: dict[str, Any] | None = {} if record.needs_values else None
-        for target, implied in record.implies:
-            self.check_implied(target, implied, scope, label)
+        for implied in record.implies:
+            self.check_implied(implied, scope, label)
         parts: list[str] = []
         later: list[FieldPlan] = []
         for plan in record.fields:
@@ -136,9 +173,7 @@ class RecordWriter:
         text = self.sink.cells_to_text(parts) if self.delimited else "".join(parts)
         try:
             offset = self.sink.write(text)
-            for plan in later:
-                prefix = len(text[: plan.start].encode(self.sink.encoding))
-                self.deferred[-1].append((plan, offset + prefix, label))
+            self.defer(later, text, offset, label)
         except UnicodeEncodeError as exc:
             self.fail(
                 "VAL104",
@@ -168,21 +203,19 @@ class RecordWriter:
 
     @staticmethod
     def bound(plan: FieldPlan, scope: dict[str, Any]) -> bool:
-        return any(scope_value(scope, path) is not None for path in plan.binds)
+        return any(get(scope) is not None for get in plan.getters)
 
-    def check_implied(
-        self, target: tuple[str, ...], implied: Any, scope: dict[str, Any], label: str
-    ) -> None:
-        actual = scope_value(scope, target)
+    def check_implied(self, implied: Implied, scope: dict[str, Any], label: str) -> None:
+        actual = implied.get(scope)
         if actual is None:
-            self.fill_in(target, implied, scope)
-        elif actual != implied:
+            self.fill_in(implied.path, implied.value, scope)
+        elif actual != implied.value:
             self.fail(
                 "VAL106",
-                f"the format only writes {'.'.join(target)} = {implied!r}",
+                f"the format only writes {'.'.join(implied.path)} = {implied.value!r}",
                 label,
                 None,
-                expected=repr(implied),
+                expected=repr(implied.value),
                 found=actual,
             )
 
@@ -220,10 +253,10 @@ class RecordWriter:
         if kind == "fill":
             return plan.pad * (plan.width or 0)
         if kind == "bind":
-            if len(plan.binds) == 1:
-                value = scope_value(scope, plan.binds[0])
+            if len(plan.getters) == 1:
+                value = plan.getters[0](scope)
             else:
-                value = tuple(scope_value(scope, path) for path in plan.binds)
+                value = tuple(get(scope) for get in plan.getters)
             if value is None and plan.expression is not None:
                 value = self.evaluate(plan.expression, scope)
                 if value is not None and len(plan.binds) == 1:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from erengine.codecs.records.write import RecordWriter
 from erengine.engine import CompiledFormat, Engine
 
 from .strategies import payment_files
@@ -54,3 +55,20 @@ def test_write_of_read_gives_back_the_bytes(nacha: CompiledFormat, data: dict[st
     lines = canonical.getvalue().split(b"\n")[:-1]
     assert all(len(line) == 94 for line in lines)
     assert len(lines) % 10 == 0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=payment_files())
+def test_quick_and_careful_paths_write_the_same_bytes(
+    nacha: CompiledFormat, data: dict[str, Any]
+) -> None:
+    quick = io.BytesIO()
+    nacha.write(copy.deepcopy(data), quick)
+    careful = io.BytesIO()
+    original = RecordWriter.quickly
+    try:
+        RecordWriter.quickly = lambda self, record, scope: False  # type: ignore[method-assign]
+        nacha.write(data, careful)
+    finally:
+        RecordWriter.quickly = original  # type: ignore[method-assign]
+    assert quick.getvalue() == careful.getvalue()

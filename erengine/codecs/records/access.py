@@ -1,0 +1,75 @@
+"""Precompiled access to model data along bound paths, built once per field.
+
+A record layout reads and writes the same paths for every record of a file; walking a path
+generically (loops, type checks) per value dominated the codec's time. These closures do the
+walk for one path of one length, and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+ModelPath = tuple[str, ...]
+Getter = Callable[[dict[str, Any]], Any]
+Setter = Callable[[dict[str, Any], dict[str, Any], Any], None]
+
+
+def getter(path: ModelPath) -> Getter:
+    """``scope -> value`` at ``path`` (first part a scope name); ``None`` where it is missing."""
+    head = path[0]
+    if len(path) == 1:
+        return lambda scope: scope.get(head)
+    if len(path) == 2:
+        key = path[1]
+
+        def get_two(scope: dict[str, Any]) -> Any:
+            record = scope.get(head)
+            return record.get(key) if isinstance(record, dict) else None
+
+        return get_two
+    keys = path[1:]
+
+    def get_deep(scope: dict[str, Any]) -> Any:
+        value = scope.get(head)
+        for key in keys:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(key)
+        return value
+
+    return get_deep
+
+
+def combine_date_and_time(existing: Any, value: Any) -> Any:
+    """Date and time fields bound to one datetime complete each other."""
+    if isinstance(existing, dt.date) and isinstance(value, dt.time):
+        if not isinstance(existing, dt.datetime):
+            existing = dt.datetime.combine(existing, dt.time())
+        return existing.replace(hour=value.hour, minute=value.minute, second=value.second)
+    if isinstance(existing, dt.time) and isinstance(value, dt.date):
+        return dt.datetime.combine(value, existing)
+    return value
+
+
+def setter(path: ModelPath, *, in_item: bool, combines: bool) -> Setter:
+    """``(scope, root, value)``: set ``value`` at ``path``, creating records on the way.
+
+    ``in_item``: the path starts with a list item's name in the scope; otherwise it is a path
+    from the model root. ``combines``: the field shares its path with a date or time field.
+    """
+    keys = path[1:] if in_item else path
+    head = path[0] if in_item else None
+    middle, last = keys[:-1], keys[-1]
+
+    def set_value(scope: dict[str, Any], root: dict[str, Any], value: Any) -> None:
+        target: dict[str, Any] = scope[head] if head is not None else root
+        for key in middle:
+            child = target.get(key)
+            if not isinstance(child, dict):
+                child = target[key] = {}
+            target = child
+        target[last] = combine_date_and_time(target.get(last), value) if combines else value
+
+    return set_value
