@@ -192,6 +192,7 @@ class _MappingCompiler:
             mapped = self.field(path, value, layout)
             if mapped is not None:
                 fields[_level_of(path, names)].append(mapped)
+        self.check_required_are_mapped()
         skip_when = self.document.skip_when
         skip = self.expression(skip_when, ("skip_when",)) if skip_when is not None else None
         levels = tuple(
@@ -212,6 +213,17 @@ class _MappingCompiler:
             skip_when=skip,
             levels=levels,
         )
+
+    def check_required_are_mapped(self) -> None:
+        """A value every document needs, with no mapping and no default, fails every run."""
+        for path in self.model.leaf_paths():
+            if path not in self.document.fields and _always_needed(self.model, path):
+                self.error(
+                    "CFG705",
+                    f"the model needs {path!r} in every document, and it is not mapped",
+                    ("fields",),
+                    hint=f"add `{path}: ...` (a constant or an expression)",
+                )
 
     def group_key(self, level_name: str) -> Expression | None:
         source = self.document.group_by.get(level_name)
@@ -243,6 +255,16 @@ class _MappingCompiler:
         source = value if isinstance(value, str) else "{{ " + json.dumps(value) + " }}"
         expression = self.expression(source, where)
         return None if expression is None else MappedField(path, _inside(path, layout), expression)
+
+
+def _always_needed(model: ModelPlan, path: str) -> bool:
+    """Whether `path` and every record or list on the way to it are required, with no default."""
+    parts = path.split(".")
+    for end in range(1, len(parts) + 1):
+        field = model.field_at(".".join(parts[:end]))
+        if not field.required or field.has_default:
+            return False
+    return True
 
 
 def _dotted(where: ConfigPath) -> str:

@@ -192,9 +192,24 @@ def test_mistakes_in_the_mapping_are_config_errors_with_spans(payments: ModelPla
         ("CFG703", "fields.batches.payments.amout"),
         ("CFG704", "fields.batches.debtor"),
         ("CFG405", "fields.batches.requested_date"),
+        ("CFG705", "fields"),  # the fields replaced leave required ones unmapped
     }
     unknown = next(e for e in _errors(caught) if e.code == "CFG703")
     assert unknown.hint == "did you mean 'batches.payments.amount'?"
+
+
+def test_required_values_must_be_mapped(payments: ModelPlan) -> None:
+    data = load_yaml_text((DATA / "acme-erp.yaml").read_text(), "variant.yaml")
+    del data["fields"]["created_at"]
+    del data["fields"]["batches.payments.creditor.name"]
+    del data["fields"]["batches.payments.end_to_end_id"]  # optional: no complaint
+    with pytest.raises(ErrorGroup) as caught:
+        _compile(payments, data, "variant.yaml")
+    assert [e.message for e in _errors(caught)] == [
+        "the model needs 'created_at' in every document, and it is not mapped",
+        "the model needs 'batches.payments.creditor.name' in every document, and it is not mapped",
+    ]
+    assert {e.span.line for e in _errors(caught)} == {data.key_spans["fields"].line + 1}
 
 
 def test_a_model_with_two_lists_cannot_take_rows() -> None:
