@@ -71,11 +71,11 @@ class SftpSession:
     """One authenticated SFTP connection to an ``SftpEndpoint``; see ``RemoteFS``."""
 
     def __init__(self, endpoint: SftpEndpoint) -> None:
-        self._endpoint = endpoint
         self._label = endpoint.label
         self._aborted = threading.Event()
-        self._watchdog = _Watchdog(self._abort)
+        self._deadline_seconds = endpoint.timeouts.deadline
         self._transport = _start_transport(endpoint.host, endpoint.port, endpoint.timeouts.connect)
+        self._watchdog = _Watchdog(self._abort)
         try:
             key = self._transport.get_remote_server_key()
             self._fingerprint = _verify_host_key(endpoint, key)
@@ -182,6 +182,7 @@ class SftpSession:
 
     @contextmanager
     def deadline(self, seconds: float) -> Iterator[None]:
+        self._deadline_seconds = seconds
         self._watchdog.arm(seconds)
         try:
             yield
@@ -214,7 +215,7 @@ class SftpSession:
         except Exception as exc:
             if self._aborted.is_set():
                 raise OperationTimeoutError(
-                    f"no result within the deadline of {self._endpoint.timeouts.deadline:g} s",
+                    f"no result within the deadline of {self._deadline_seconds:g} s",
                     **where,
                 ) from exc
             raise _classify(exc, alive=self._transport.is_active(), **where) from exc
@@ -249,17 +250,22 @@ class _Watchdog:
             self._condition.notify()
 
     def _watch(self) -> None:
+        while self._wait_for_expiry():
+            self._on_expiry()  # outside the lock: closing a transport may take a moment
+
+    def _wait_for_expiry(self) -> bool:
+        """Block until an armed deadline passes (True) or the watchdog stops (False)."""
         with self._condition:
             while not self._stopped:
                 if self._due is None:
                     self._condition.wait()
                     continue
                 remaining = self._due - time.monotonic()
-                if remaining > 0:
-                    self._condition.wait(remaining)
-                    continue
-                self._due = None
-                self._on_expiry()
+                if remaining <= 0:
+                    self._due = None
+                    return True
+                self._condition.wait(remaining)
+            return False
 
 
 def _classify(exc: Exception, *, alive: bool, **where: str | None) -> SftpError:
