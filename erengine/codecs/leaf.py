@@ -12,8 +12,9 @@ from __future__ import annotations
 import ast
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from erengine.expr.errors import ExpressionError
@@ -103,19 +104,28 @@ class RoutingNumberCodec(LeafCodec):
     digits: int = 9
 
     def encode(self, value: Any) -> str:
-        text = value if isinstance(value, str) else ""
-        if len(text) != 9 or not text.isascii() or not text.isdigit() or not aba_valid(text):
+        if not (isinstance(value, str) and _routing_number_valid(value)):
             raise LeafError("a 9-digit routing number with a valid check digit", value)
-        return text[: self.digits]
+        return value[: self.digits]
 
     def decode(self, text: str) -> Any:
-        if len(text) != self.digits or not text.isascii() or not text.isdigit():
-            raise LeafError(f"{self.digits} digits of a routing number", text)
         if self.digits == 8:
-            return text + str(aba_check_digit(text))
-        if not aba_valid(text):
+            if len(text) != 8 or not text.isascii() or not text.isdigit():
+                raise LeafError("8 digits of a routing number", text)
+            return _with_check_digit(text)
+        if not _routing_number_valid(text):
             raise LeafError("a routing number with a valid check digit", text)
         return text
+
+
+@lru_cache(maxsize=4096)  # a file names few banks, each many times
+def _routing_number_valid(text: str) -> bool:
+    return len(text) == 9 and text.isascii() and text.isdigit() and aba_valid(text)
+
+
+@lru_cache(maxsize=4096)
+def _with_check_digit(first_eight: str) -> str:
+    return first_eight + str(aba_check_digit(first_eight))
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +159,10 @@ class AmountCodec(LeafCodec):
     sign: SignStyle = "-"
 
     def encode(self, value: Any) -> str:
+        if type(value) is Decimal and self._plain_cents(value):
+            cents = int(value.scaleb(self.decimals))
+            if cents >= 0:
+                return str(cents)
         if not isinstance(value, (Decimal, int)) or isinstance(value, bool):
             raise LeafError("a Decimal amount", value)
         try:
@@ -163,7 +177,20 @@ class AmountCodec(LeafCodec):
         except (ExpressionError, ArithmeticError) as exc:
             raise LeafError(f"an amount with at most {self.decimals} decimals", value) from exc
 
+    def _plain_cents(self, value: Decimal) -> bool:
+        """The common case that needs no formatting rules: implied decimals, few enough."""
+        exponent = value.as_tuple().exponent
+        return (
+            self.implied
+            and not self.thousands_sep
+            and isinstance(exponent, int)
+            and exponent >= -self.decimals
+        )
+
     def decode(self, text: str) -> Any:
+        digits = text.strip()
+        if self.implied and digits.isascii() and digits.isdigit():
+            return Decimal(int(digits)).scaleb(-self.decimals)
         try:
             return parse_amount(
                 text.strip(),
@@ -269,19 +296,27 @@ class TableCodec(LeafCodec):
     """
 
     rows: tuple[tuple[str, Any], ...] = ()
+    _by_value: dict[Any, str] = field(init=False, repr=False, compare=False)
+    _by_text: dict[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_value: dict[Any, str] = {}
+        for text, value in self.rows:
+            by_value.setdefault(_absent_as_none(value), text)
+        object.__setattr__(self, "_by_value", by_value)
+        object.__setattr__(self, "_by_text", dict(self.rows))
 
     def encode(self, value: Any) -> str:
-        wanted = _absent_as_none(value)
-        for text, row_value in self.rows:
-            if _absent_as_none(row_value) == wanted:
-                return text
-        raise LeafError("a value listed in the table", value)
+        try:
+            return self._by_value[_absent_as_none(value)]
+        except (KeyError, TypeError):
+            raise LeafError("a value listed in the table", value) from None
 
     def decode(self, text: str) -> Any:
-        for row_text, value in self.rows:
-            if row_text == text:
-                return value
-        raise LeafError(f"one of {', '.join(t for t, _ in self.rows)}", text)
+        try:
+            return self._by_text[text]
+        except KeyError:
+            raise LeafError(f"one of {', '.join(t for t, _ in self.rows)}", text) from None
 
 
 def _absent_as_none(value: Any) -> Any:

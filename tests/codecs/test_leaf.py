@@ -12,6 +12,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from erengine.codecs.leaf import LeafCodec, LeafError, parse_leaf_spec
+from erengine.expr.functions.amounts import amount as format_amount
+from erengine.expr.functions.amounts import parse_amount
 from erengine.expr.functions.checks import aba_check_digit
 
 routing = st.text(string.digits, min_size=8, max_size=8).map(
@@ -149,3 +151,18 @@ def test_bool(value: bool) -> None:
 def test_codec_specs_are_parsed_never_evaluated(spec: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_leaf_spec(spec)
+
+
+@given(
+    st.integers(0, 2).flatmap(
+        lambda places: st.decimals(min_value=0, max_value=10**8, places=places, allow_nan=False)
+    )
+)
+def test_the_quick_amount_path_agrees_with_the_function_library(value: Decimal) -> None:
+    codec = parse_leaf_spec("amount(decimals=2, implied=true, sign='none')")
+    text = codec.encode(value)
+    assert text == format_amount(value, decimals=2, implied=True, sign="none")
+    assert codec.decode(text.rjust(10, "0")) == parse_amount(
+        text.rjust(10, "0"), decimals=2, implied=True, sign="none"
+    )
+    assert str(codec.decode(text)) == str(parse_amount(text, decimals=2, implied=True))
