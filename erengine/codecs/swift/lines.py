@@ -68,22 +68,23 @@ def decoded_lines(
             pieces.pop()  # the file's last line end, not an empty last line
         for piece in pieces:
             line_number += 1
-            _check_length(piece, line_number, file_name, max_line_length)
+            if len(piece) > max_line_length:
+                raise _too_long(piece, line_number, file_name, max_line_length)
             yield line_number, piece
-        _check_length(carry, line_number + 1, file_name, max_line_length)
+        if len(carry) > max_line_length:
+            raise _too_long(carry, line_number + 1, file_name, max_line_length)
         if final:
             return
 
 
-def _check_length(text: str, line_number: int, file_name: str, max_line_length: int) -> None:
-    if len(text) > max_line_length:
-        raise ParseError(
-            LINE_TOO_LONG,
-            f"line is longer than {max_line_length} characters; is this a SWIFT MT file?",
-            position=DataPosition(file=file_name, line=line_number, column=max_line_length + 1),
-            expected=f"lines of at most {max_line_length} characters",
-            found=text[:24] + "…",
-        )
+def _too_long(text: str, line_number: int, file_name: str, max_line_length: int) -> ParseError:
+    return ParseError(
+        LINE_TOO_LONG,
+        f"line is longer than {max_line_length} characters; is this a SWIFT MT file?",
+        position=DataPosition(file=file_name, line=line_number, column=max_line_length + 1),
+        expected=f"lines of at most {max_line_length} characters",
+        found=text[:24] + "…",
+    )
 
 
 def _undecodable(
