@@ -106,3 +106,52 @@ def field_encoder(plan: FieldPlan, fill_in: FillIn) -> FieldEncoder:
         return text
 
     return bound
+
+
+FieldDecoder = Callable[[Any, dict[str, Any], dict[str, Any], dict[str, Any]], None]
+
+
+def _strip(plan: FieldPlan) -> Callable[[str], str]:
+    if not plan.codec.strips_padding:
+        return str.strip
+    pad = plan.pad
+    if plan.right:
+        return lambda raw: raw.lstrip(pad)
+    return lambda raw: raw.rstrip(pad)
+
+
+def field_decoder(plan: FieldPlan, fixed: bool) -> FieldDecoder | None:
+    """The closure reading ``plan`` from a record (its text, or its cells when delimited).
+
+    ``None`` for fields the quick path leaves alone: constants (they identified the record),
+    fillers, and computed fields (the reader checks those itself, in order).
+    """
+    if plan.kind != "bind":
+        return None
+    start, end = plan.start, plan.start + (plan.width or 0)
+    strip, decode, name = _strip(plan), plan.codec.decode, plan.name
+    blank_is_absent = plan.optional or plan.codec.strips_padding
+    setters = plan.setters
+    only = setters[0] if len(setters) == 1 else None
+
+    def bound(
+        source: Any, scope: dict[str, Any], root: dict[str, Any], values: dict[str, Any]
+    ) -> None:
+        text = strip(source[start:end] if fixed else source[start])
+        if not text:
+            if blank_is_absent:
+                return
+            raise Careful
+        try:
+            value = decode(text)
+        except LeafError:
+            raise Careful from None
+        values[name] = value
+        if only is not None:
+            only(scope, root, value)
+        else:
+            for set_part, part in zip(setters, value, strict=True):
+                if part is not None:  # a table row leaves an optional flag out
+                    set_part(scope, root, part)
+
+    return bound

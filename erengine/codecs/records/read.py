@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from erengine.codecs.leaf import LeafError
+from erengine.codecs.records.fast import Careful, FieldDecoder, field_decoder
 from erengine.codecs.records.framing import Line, iter_delimited_lines, iter_fixed_lines
 from erengine.codecs.records.plan import (
     FieldPlan,
@@ -78,6 +79,7 @@ class RecordReader:
         else:
             self.lines = iter_delimited_lines(stream, plan.file, file_name)
         self.current: Line | None = None
+        self.decoders: dict[int, tuple[tuple[FieldPlan, FieldDecoder | None], ...]] = {}
         # Deferred computed fields are checked when the list item holding them is complete,
         # so a header may check what follows it (an entry's addenda flag, a batch's class).
         self.pending: list[list[tuple[FieldPlan, str, Line, str, dict[str, Any]]]] = [[]]
@@ -213,7 +215,47 @@ class RecordReader:
         self.report.records += 1
         number = self.record_counts.get(record.name, 0) + 1
         self.record_counts[record.name] = number
-        label = f"{record.name}#{number}"
+        if line.trimmed_to is None and self.quickly(record, line, number):
+            return
+        self.carefully(record, line, f"{record.name}#{number}")
+
+    def quickly(self, record: RecordPlan, line: Line, number: int) -> bool:
+        """Read an ordinary record on the quick path; False when it needs the careful one."""
+        decoders = self.decoders.get(id(record))
+        if decoders is None:
+            decoders = tuple((plan, field_decoder(plan, self.fixed)) for plan in record.fields)
+            self.decoders[id(record)] = decoders
+        source: Any = line.text if self.fixed else line.cells
+        if not self.fixed and len(source) < len(record.fields):
+            return False
+        values: dict[str, Any] = {}
+        scope, root = self.scope, self.root
+        try:
+            for plan, decode in decoders:
+                if decode is not None:
+                    decode(source, scope, root, values)
+        except Careful:
+            return False
+        for implied in record.implies:
+            implied.set(scope, root, implied.value)
+        for plan, _ in decoders:
+            if plan.kind == "value":
+                raw = (
+                    line.text[plan.start : plan.start + (plan.width or 0)]
+                    if self.fixed
+                    else (line.cells[plan.start])
+                )
+                label = f"{record.name}#{number}"
+                if plan.deferred:
+                    self.pending[-1].append((plan, raw, line, label, values))
+                else:
+                    self.check_computed(plan, raw, line, label, values)
+        if record.totals:
+            tally(record, scope, values, self.totals, self.evaluate)
+        return True
+
+    def carefully(self, record: RecordPlan, line: Line, label: str) -> None:
+        """Read a record checking each field, collecting every problem with its place."""
         errors_before = len(self.errors)
         if line.trimmed_to is not None:
             self.check_trimmed(record, line, label)
