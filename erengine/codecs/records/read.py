@@ -231,7 +231,7 @@ class RecordReader:
         values: dict[str, Any] = {}
         scope, root = self.scope, self.root
         try:
-            for plan, decode in decoders:
+            for _, decode in decoders:
                 if decode is not None:
                     decode(source, scope, root, values)
         except Careful:
