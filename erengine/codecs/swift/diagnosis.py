@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from erengine.codecs.swift.grammar import LINE_BREAK
 from erengine.codecs.swift.plan import Element, LiteralMatcher, OptionalGroup, PartMatcher
-from erengine.errors import DataPosition, ParseError
+from erengine.errors import DataPosition, ParseError, SourceSpan
 
 PART_MISSING = "PRS320"
 CHARACTER_NOT_ALLOWED = "PRS321"
@@ -93,15 +93,19 @@ def explain_mismatch(
     *,
     position: DataPosition,
     line_numbers: Sequence[int] | None,
+    span: SourceSpan | None,
 ) -> ParseError:
-    """The ParseError for a ``text`` that the notation's expression refused."""
+    """The ParseError for a ``text`` that the notation's expression refused.
+
+    Columns count in the file when ``position`` has one, else within the field (from 1).
+    """
     walk = _Walk(text)
     for end in walk.ends(elements, 0, 0):
         walk.fail(end, None)
     at = walk.farthest
     char = text[at] if at < len(text) else None
     before = walk.ended_at.get(at)
-    locate = _Locator(text, position, line_numbers)
+    locate = _Locator(text, position, line_numbers, span)
     if (
         before is not None
         and char is not None
@@ -240,6 +244,7 @@ class _Locator:
     text: str
     position: DataPosition
     line_numbers: Sequence[int] | None
+    span: SourceSpan | None  # where the notation is configured
 
     def error(
         self,
@@ -274,4 +279,5 @@ class _Locator:
             ),
             expected=expected,
             found=found,
+            span=self.span,
         )

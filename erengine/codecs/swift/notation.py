@@ -76,7 +76,11 @@ class FieldNotation:
         parts = self._parts_in(text)
         if parts is None:
             raise explain_mismatch(
-                self.elements, text, position=position, line_numbers=line_numbers
+                self.elements,
+                text,
+                position=position,
+                line_numbers=line_numbers,
+                span=self.span,
             )
         return parts
 

@@ -241,7 +241,9 @@ def test_character_sets(letter: str, inside: str, outside: str) -> None:
 
 
 def test_a_dot_in_an_amount_names_the_part_expected_and_found() -> None:
-    error = refusal(compile_notation("15d", parts=["amount"]), "12.50")
+    span = SourceSpan("formats/swift/mt940.yaml", 23, 9)
+    error = refusal(compile_notation("15d", parts=["amount"], span=span), "12.50")
+    assert error.span == span
     assert error.code == "PRS326"
     assert "part amount (15d)" in error.message
     assert error.expected == "up to 15 digits with one decimal comma"
@@ -274,6 +276,12 @@ def test_61_errors_name_part_code_and_column(
     assert f"part {part} (" in error.message
     if found is not None:
         assert error.found == found
+
+
+def test_without_a_file_position_columns_count_within_the_field() -> None:
+    with pytest.raises(ParseError) as caught:
+        compile_notation("3!a15d").read("EUR12.50", position=DataPosition())
+    assert (caught.value.position.line, caught.value.position.column) == (None, 4)
 
 
 def test_errors_on_later_lines_use_the_file_line_numbers() -> None:
