@@ -59,14 +59,11 @@ class FlatLayout:
 
     plan: ModelPlan
     levels: tuple[Level, ...]
-
-    @property
-    def headers(self) -> tuple[str, ...]:
-        return tuple(column.header for level in self.levels for column in level.columns)
+    headers: tuple[str, ...]
 
     def rows(self, data: Any) -> Iterator[list[str]]:
         """Typed data -> rows of cells (lists may be generators: nothing is held back)."""
-        yield from self._rows(0, data, [], ("$",))
+        yield from self._rows(0, data, [], ())
 
     def _rows(self, depth: int, item: Any, before: list[str], where: Path) -> Iterator[list[str]]:
         level = self.levels[depth]
@@ -81,7 +78,7 @@ class FlatLayout:
             if child_level.child is not None and own == previous:
                 raise _ambiguous(
                     child_where,
-                    f"has the same {child_level.name} values as the item before it; "
+                    f"this item has the same {child_level.name} values as the one before it; "
                     "a CSV file would merge the two",
                 )
             previous = own
@@ -89,7 +86,7 @@ class FlatLayout:
             yield from self._rows(depth + 1, child, cells, child_where)
         if not wrote_child:
             if depth > 0 and all(cell == "" for cell in cells[level.first :]):
-                raise _ambiguous(where, "is empty; a CSV file cannot hold an empty item")
+                raise _ambiguous(where, "this item is empty; a CSV file cannot hold an empty item")
             yield cells + [""] * (len(self.headers) - len(cells))
 
     def tree(
@@ -110,12 +107,11 @@ class FlatLayout:
 
 
 def _ambiguous(where: Path, why: str) -> ValidationError:
-    text = json_path(tuple(part for part in where[1:]))
     return ValidationError(
         "VAL120",
-        f"{text} {why}",
+        why,
         rule="csv.ambiguous",
-        position=DataPosition(json_path=text),
+        position=DataPosition(json_path=json_path(where)),
         hint="give the items a distinguishing value (an id), or write JSON or Avro",
     )
 
@@ -272,7 +268,8 @@ def flat_layout(plan: ModelPlan) -> FlatLayout:
         )
         first += len(collected.columns)
         if child is None:
-            return FlatLayout(plan, tuple(levels))
+            headers = tuple(column.header for level in levels for column in level.columns)
+            return FlatLayout(plan, tuple(levels), headers)
         record = plan.record(child[1])
         name = ".".join(filter(None, (name, *map(str, child[0]))))
 
