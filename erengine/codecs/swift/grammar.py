@@ -29,6 +29,9 @@ NOTATION_SYNTAX = "CFG650"
 LINE_BREAK = "\n"
 _CRLF_WORD = "CrLf"
 _MAX_LENGTH = 9999  # longer than any SWIFT field; keeps the compiled expressions small
+# Matching tries optional groups present, then absent: 2**groups ways at worst. SWIFT fields
+# have a handful; the cap keeps the worst case small whatever a configuration says.
+MAX_OPTIONAL_GROUPS = 10
 _LITERAL_PUNCTUATION = frozenset("/:,-.?()+'=#$%&;<>@_\"{}")
 
 
@@ -72,6 +75,7 @@ class _NotationParser:
         self.text = notation.replace("\r\n", LINE_BREAK)
         self.span = span
         self.pos = 0
+        self.groups = 0
 
     def error(self, offset: int, problem: str) -> ConfigError:
         return ConfigError(
@@ -98,6 +102,9 @@ class _NotationParser:
         start = self.pos
         char = self.text[start]
         if char == "[":
+            self.groups += 1
+            if self.groups > MAX_OPTIONAL_GROUPS:
+                raise self.error(start, f"more than {MAX_OPTIONAL_GROUPS} optional groups")
             self.pos += 1
             inner = self.sequence(closing="]")
             if not inner:

@@ -77,6 +77,7 @@ def test_each_component_and_each_separator_only_group_is_one_part(
         ("4*15d", 1, "cannot span"),
         ("3*x", 3, "expected a length"),
         ("16x~", 4, "unexpected character"),
+        ("[1!a]" * 10 + "[1!n]", 51, "more than 10 optional groups"),
     ],
 )
 def test_invalid_notation_is_a_config_error_naming_the_column(

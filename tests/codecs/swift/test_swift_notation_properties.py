@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from erengine.codecs.swift import FieldNotation, compile_notation
 from erengine.codecs.swift.plan import Element, LiteralMatcher, OptionalGroup, PartMatcher
 from erengine.codecs.swift.strategies import notation_values
-from erengine.errors import DataPosition, ParseError, ValidationError
+from erengine.errors import ConfigError, DataPosition, ParseError, ValidationError
 
 AT = DataPosition(file="prop.sta", line=1, column=5, field="tag")
 MARKS = {"part3": ["C", "D", "RC", "RD"]}
@@ -181,9 +181,24 @@ def test_too_long_and_missing_parts_are_refused_naming_a_part(
     _check_refusal(notation, mutated, None)
 
 
+@settings(max_examples=500)
+@given(
+    st.text(st.sampled_from("0123456789!*-.[]/:nacdehxyzNCrLf\n "), max_size=30),
+    st.text(st.sampled_from("0123456789,/ABCDEFabc:-\n@"), max_size=60),
+)
+def test_any_notation_text_compiles_or_is_a_config_error(notation: str, text: str) -> None:
+    try:
+        compiled = compile_notation(notation)
+    except ConfigError as error:
+        assert error.code in ("CFG650", "CFG651", "CFG652")
+        return
+    with contextlib.suppress(ParseError):
+        compiled.read(text, position=AT)
+
+
 @pytest.mark.parametrize(
     "notation",
-    [*UNAMBIGUOUS, *AMBIGUOUS],
+    [*UNAMBIGUOUS, *AMBIGUOUS, compile_notation("[1!a]" * 10 + "1!n")],
     ids=lambda notation: notation.source,
 )
 @pytest.mark.timeout(60)
