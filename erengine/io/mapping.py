@@ -35,7 +35,7 @@ from erengine.errors import (
 )
 from erengine.expr import Expression, ExpressionCompiler
 from erengine.io.csv_files import iter_csv_rows
-from erengine.io.flat import FlatLayout, dict_at, flat_layout, list_at
+from erengine.io.flat import dict_at, flat_layout, list_at
 from erengine.io.rows import RowOrigins
 from erengine.model.plan import ModelPlan
 from erengine.model.shapes import RecordRef, record_of
@@ -189,9 +189,10 @@ class _MappingCompiler:
                 )
         fields: dict[str, list[MappedField]] = {name: [] for name in names}
         for path, value in self.document.fields.items():
-            mapped = self.field(path, value, layout)
+            level = _level_of(path, names)
+            mapped = self.field(path, value, level)
             if mapped is not None:
-                fields[_level_of(path, names)].append(mapped)
+                fields[level].append(mapped)
         self.check_required_are_mapped()
         skip_when = self.document.skip_when
         skip = self.expression(skip_when, ("skip_when",)) if skip_when is not None else None
@@ -229,7 +230,7 @@ class _MappingCompiler:
         source = self.document.group_by.get(level_name)
         return None if source is None else self.expression(source, ("group_by", level_name))
 
-    def field(self, path: str, value: str | int | bool, layout: FlatLayout) -> MappedField | None:
+    def field(self, path: str, value: str | int | bool, level: str) -> MappedField | None:
         where: ConfigPath = ("fields", path)
         try:
             field = self.model.field_at(path)
@@ -254,7 +255,10 @@ class _MappingCompiler:
         # A number or boolean in YAML is a constant of that type, not text.
         source = value if isinstance(value, str) else "{{ " + json.dumps(value) + " }}"
         expression = self.expression(source, where)
-        return None if expression is None else MappedField(path, _inside(path, layout), expression)
+        if expression is None:
+            return None
+        inside = path[len(level) + 1 :] if level else path
+        return MappedField(path, tuple(inside.split(".")), expression)
 
 
 def _always_needed(model: ModelPlan, path: str) -> bool:
@@ -278,11 +282,6 @@ def _level_of(path: str, level_names: list[str]) -> str:
         if path.startswith(name + "."):
             found = name
     return found
-
-
-def _inside(path: str, layout: FlatLayout) -> tuple[str, ...]:
-    level = _level_of(path, [lv.name for lv in layout.levels])
-    return tuple(path[len(level) + 1 :].split(".")) if level else tuple(path.split("."))
 
 
 @dataclass
