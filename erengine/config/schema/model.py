@@ -203,7 +203,7 @@ FieldSpec = Annotated[LeafTypes | RecordField | ListField, Field(discriminator="
 class RecordSpec(Strict):
     """A record: named fields in the order formats and CSV columns list them."""
 
-    description: str | None = None
+    description: str | None = Field(default=None, description="What the record stands for.")
     fields: dict[Annotated[str, Field(pattern=FIELD_NAME)], FieldSpec] = Field(
         min_length=1, description="Field name -> field type, in order."
     )
