@@ -16,6 +16,7 @@ there, is to blame:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -33,6 +34,7 @@ NOT_A_DECIMAL = "PRS326"
 
 _SNIPPET = 24  # characters of found text shown in messages
 _AMOUNT_LIKE = frozenset("0123456789.,'-+ ")
+_WELL_FORMED_DECIMAL = re.compile(r"[0-9]+,[0-9]*")
 
 #: None stands for "the end of the field" among the things expected at a position.
 _Expectation = LiteralMatcher | PartMatcher | None
@@ -136,6 +138,8 @@ def _blame_previous_part(
             WRONG_LENGTH, f"{part.label} has too many lines", part, at,
             expected=part.expected(), found=f"more than {part.max_lines} lines",
         )  # fmt: skip
+    if part.is_decimal and part.charset.allows(char):
+        return _decimal_error(part, text, before.start, locate)
     if part.charset.allows(char) and not part.choices:
         if part.max_lines > 1:
             line_start = text.rfind(LINE_BREAK, 0, at) + 1
@@ -189,13 +193,7 @@ def _blame_expectation(
             expected=part.expected(), found=text[at : at + longest],
         )  # fmt: skip
     if part.is_decimal:
-        run_end = at
-        while run_end < len(text) and text[run_end] in _AMOUNT_LIKE:
-            run_end += 1
-        return locate.error(
-            NOT_A_DECIMAL, f"{part.label} is not a SWIFT decimal", part, at,
-            expected=part.expected(), found=text[at : max(run_end, at + 1)],
-        )  # fmt: skip
+        return _decimal_error(part, text, at, locate)
     line_end = _line_end(text, at)
     offending = part.charset.first_offending(text, at, min(line_end, at + part.max_length))
     if offending is not None and offending - at < part.min_length:
@@ -206,6 +204,23 @@ def _blame_expectation(
         )  # fmt: skip
     return locate.error(
         WRONG_LENGTH, f"{part.label} is too short", part, at,
+        expected=part.expected(), found=found,
+    )  # fmt: skip
+
+
+def _decimal_error(part: PartMatcher, text: str, start: int, locate: _Locator) -> ParseError:
+    """A decimal from ``start`` that does not fit: too long if well formed, else malformed."""
+    run_end = start
+    while run_end < len(text) and text[run_end] in _AMOUNT_LIKE:
+        run_end += 1
+    found = text[start : max(run_end, start + 1)]
+    if _WELL_FORMED_DECIMAL.fullmatch(found):
+        return locate.error(
+            WRONG_LENGTH, f"{part.label} is too long", part, start,
+            expected=part.expected(), found=found,
+        )  # fmt: skip
+    return locate.error(
+        NOT_A_DECIMAL, f"{part.label} is not a SWIFT decimal", part, start,
         expected=part.expected(), found=found,
     )  # fmt: skip
 

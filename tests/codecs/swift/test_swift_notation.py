@@ -264,7 +264,8 @@ def test_a_dot_in_an_amount_names_the_part_expected_and_found() -> None:
         ("1105240524D9,N192NONREFERENCE12345", "PRS322", "customer_reference", 22, None),
         ("1105240524D9,N192NONREF\nline\nthird", "PRS321", "supplementary", 5, "\n"),
         ("1105240524D9,n192NONREF", "PRS321", "type", 18, "n"),
-        ("1105240524D1234567890123,45N192X", "PRS326", "amount", 16, "1234567890123,45"),
+        ("1105240524D1234567890123,45N192X", "PRS322", "amount", 16, "1234567890123,45"),
+        ("1105240524D12,3,4N192X", "PRS326", "amount", 16, "12,3,4"),
     ],
 )
 def test_61_errors_name_part_code_and_column(
