@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from erengine.config.json_schema import json_schema
-from erengine.config.kinds import document_schemas
 from erengine.config.versions import format_version
 from erengine.engine import Engine
 from erengine.errors import ErengineError, ErrorGroup, flatten
 from erengine.io import write_data
+from erengine.kinds import document_schemas
 
 EXIT_OK = 0
 EXIT_USAGE = 2

@@ -14,17 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from erengine.codecs.records.plan import ModelPath, RecordLayoutPlan, compile_record_layout
-from erengine.codecs.records.read import ListItem, ReadReport, RecordReader
-from erengine.codecs.records.write import WriteReport, write_records
+from erengine.codecs.base import FormatPlan, ListItem, ModelPath, ReadReport, WriteReport
+from erengine.codecs.registry import CODECS
 from erengine.config.catalog import Catalog, ResolvedDocument
-from erengine.config.kinds import register_document_kinds
 from erengine.config.schema.mapping import MappingDocument
-from erengine.config.schema.records import RecordFormatDocument
 from erengine.config.versions import parse_reference
 from erengine.errors import ConfigError, ErrorGroup, SourceSpan
 from erengine.expr import ExpressionCompiler
 from erengine.io import MappingPlan, compile_mapping, read_data
+from erengine.kinds import register_document_kinds
 from erengine.model import ModelPlan, compile_model
 
 register_document_kinds()
@@ -37,7 +35,7 @@ class CompiledFormat:
     document: ResolvedDocument
     model_document: ResolvedDocument
     model: ModelPlan
-    plan: RecordLayoutPlan
+    plan: FormatPlan
 
     @property
     def label(self) -> str:
@@ -57,11 +55,11 @@ class CompiledFormat:
         context: Mapping[str, Any] | None = None,
     ) -> WriteReport:
         """Write typed model data (lists may be generators) to ``sink``."""
-        return write_records(self.plan, data, sink, context=context)
+        return self.plan.write(data, sink, context=context)
 
     def read(self, stream: BinaryIO, *, file_name: str | None = None) -> Iterator[ListItem]:
         """Stream the items of the file's lists as they complete (memory stays flat)."""
-        return iter(RecordReader(self.plan, stream, file_name=file_name))
+        return iter(self.plan.reader(stream, file_name=file_name, attach=False))
 
     def read_document(
         self, stream: BinaryIO, *, file_name: str | None = None
@@ -71,7 +69,7 @@ class CompiledFormat:
         Model defaults fill what the format does not carry, so the result is complete model
         data that any other format on the same model can write.
         """
-        reader = RecordReader(self.plan, stream, file_name=file_name, attach=True)
+        reader = self.plan.reader(stream, file_name=file_name, attach=True)
         for _ in reader:
             pass
         problems = self.model.check(reader.root, source=file_name)
@@ -140,18 +138,13 @@ class Engine:
         cached = self._formats.get(document.sha256)
         if cached is not None:
             return cached
-        spec = document.spec
-        if not isinstance(spec, RecordFormatDocument):
-            raise ConfigError(
-                "CFG601",
-                f"format type `{spec.file.type}` has no codec yet",  # type: ignore[attr-defined]
-                span=document.span(("file", "type")),
-            )
+        spec: Any = document.spec  # a format schema: every one has `model` and `file.type`
+        codec = CODECS[spec.file.type]
         model_document = self.catalog.resolve(
             spec.model, "model", span=document.span(("model",)), config_path="model"
         )
         model = self.model(model_document)
-        plan = compile_record_layout(
+        plan = codec.compile(
             document,
             expressions=ExpressionCompiler(),
             check_path=lambda path, span, where: _check_model_path(model, path, span, where),

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from erengine.config.documents import validate_document
-from erengine.config.kinds import register_document_kinds
 from erengine.config.schema.mapping import MappingDocument
 from erengine.config.yaml_spans import load_yaml_file, load_yaml_text, span_at
 from erengine.errors import ConfigError, ErrorGroup, ParseError, ValidationError
 from erengine.io.mapping import MappingPlan, compile_mapping
+from erengine.kinds import register_document_kinds
 from erengine.model import ModelPlan
 from tests.model.conftest import model
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import strategies as st
 
 from erengine.config.catalog import Catalog
-from erengine.config.kinds import register_document_kinds
 from erengine.config.schema.model import ModelDocument
+from erengine.kinds import register_document_kinds
 from erengine.model import ModelPlan, compile_model
 from erengine.model.strategies import data_for
 

@@ -9,7 +9,7 @@ import jsonschema
 import yaml
 
 from erengine.config.json_schema import json_schema
-from erengine.config.kinds import document_schemas
+from erengine.kinds import document_schemas
 from erengine.model import ModelPlan
 from erengine.model.shapes import ListOf, RecordPlan
 

@@ -11,7 +11,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-ModelPath = tuple[str, ...]
+from erengine.codecs.base import ModelPath
+
 Getter = Callable[[dict[str, Any]], Any]
 Setter = Callable[[dict[str, Any], dict[str, Any], Any], None]
 

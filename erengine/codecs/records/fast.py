@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from erengine.codecs.base import ModelPath
 from erengine.codecs.leaf import LeafError
-from erengine.codecs.records.plan import FieldPlan, ModelPath
+from erengine.codecs.records.plan import FieldPlan
 
 Values = dict[str, Any] | None
 FieldEncoder = Callable[[dict[str, Any], Values, list[FieldPlan]], str]

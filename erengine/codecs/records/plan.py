@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from erengine.codecs.base import ModelPath, PathCheck
 from erengine.codecs.leaf import LEAF_CODECS, DateCodec, LeafCodec, TextCodec, parse_leaf_spec
 from erengine.codecs.records.access import Getter, Setter, getter, setter
 from erengine.config.catalog import ResolvedDocument
@@ -30,7 +31,6 @@ from erengine.errors import ConfigError, ErengineError, ErrorCollector, SourceSp
 from erengine.expr import Expression, ExpressionCompiler
 
 FieldKind = Literal["bind", "value", "const", "fill"]
-ModelPath = tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,16 +148,13 @@ def canonical_path(path: ModelPath, loops: Loops) -> ModelPath:
     return path
 
 
-ScopeCheck = Callable[[ModelPath, SourceSpan | None, str], ConfigError | None]
-
-
 class _Compiler:
     def __init__(
         self,
         document: ResolvedDocument,
         spec: RecordFormatDocument,
         expressions: ExpressionCompiler,
-        check_path: ScopeCheck | None,
+        check_path: PathCheck | None,
     ) -> None:
         self.document = document
         self.spec = spec
@@ -507,7 +504,7 @@ def compile_record_layout(
     document: ResolvedDocument,
     *,
     expressions: ExpressionCompiler | None = None,
-    check_path: ScopeCheck | None = None,
+    check_path: PathCheck | None = None,
 ) -> RecordLayoutPlan:
     """Compile a fixed-width or delimited format; all its mistakes are raised together."""
     spec = document.spec

@@ -13,16 +13,15 @@ attaches them and returns the whole model tree.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from erengine.codecs.base import ListItem, ModelPath, ReadReport
 from erengine.codecs.leaf import LeafError
 from erengine.codecs.records.fast import Careful, FieldDecoder, field_decoder
 from erengine.codecs.records.framing import Line, iter_delimited_lines, iter_fixed_lines
 from erengine.codecs.records.plan import (
     FieldPlan,
     GroupPlan,
-    ModelPath,
     RecordLayoutPlan,
     RecordPlan,
     describe_identity,
@@ -31,22 +30,6 @@ from erengine.codecs.records.plan import (
 from erengine.config.schema.records import FixedFileSpec
 from erengine.errors import DataPosition, ErengineError, ErrorCollector, ParseError
 from erengine.expr import Expression
-
-
-@dataclass(frozen=True, slots=True)
-class ListItem:
-    """A completed item of a ``for_each`` list (``list_path`` from the model root)."""
-
-    list_path: ModelPath
-    index: int
-    item: dict[str, Any]
-    parent: dict[str, Any]
-
-
-@dataclass
-class ReadReport:
-    records: int = 0
-    warnings: list[str] = field(default_factory=list)
 
 
 class RecordReader:

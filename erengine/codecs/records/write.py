@@ -11,9 +11,9 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from erengine.codecs.base import WriteReport
 from erengine.codecs.leaf import LeafError
 from erengine.codecs.records.fast import Careful, FieldEncoder, field_encoder
 from erengine.codecs.records.framing import RecordSink
@@ -29,13 +29,6 @@ from erengine.codecs.records.plan import (
 )
 from erengine.errors import DataPosition, ErengineError, ErrorCollector, ValidationError
 from erengine.expr import Expression
-
-
-@dataclass
-class WriteReport:
-    records: int = 0
-    bytes_written: int = 0
-    warnings: list[str] = field(default_factory=list)
 
 
 class RecordWriter:

@@ -1,13 +1,14 @@
 """Which schema checks which document: one registration per document kind.
 
-A `format` document's schema depends on its `file.type` (record layouts now; XML and SWIFT
-formats add their own), so kinds register a picker that looks at the data.
+A `format` document's schema depends on its `file.type`: each codec in the registry brings
+the schema of the file types it serves, so kinds register a picker that looks at the data.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
+from erengine.codecs.registry import CODECS
 from erengine.config.documents import register_kind
 from erengine.config.schema.mapping import MappingDocument
 from erengine.config.schema.model import ModelDocument
@@ -15,8 +16,7 @@ from erengine.config.schema.records import RecordFormatDocument
 from erengine.config.yaml_spans import SpannedDict
 
 FORMAT_SCHEMAS: dict[str, type[BaseModel]] = {
-    "fixed": RecordFormatDocument,
-    "delimited": RecordFormatDocument,
+    file_type: codec.schema for file_type, codec in CODECS.items()
 }
 
 
