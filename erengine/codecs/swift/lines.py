@@ -33,6 +33,7 @@ def decoded_lines(
 ) -> Iterator[tuple[int, str]]:
     """``(line_number, text)`` for each line, 1-based, without its line end."""
     try:
+        b"".decode(encoding)  # refuses byte-to-byte codecs such as base64 as well
         decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     except LookupError:
         raise ConfigError(

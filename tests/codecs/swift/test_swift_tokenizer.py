@@ -182,9 +182,10 @@ def test_utf16_files_read_like_any_other() -> None:
     ]
 
 
-def test_unknown_encoding_is_a_config_error() -> None:
+@pytest.mark.parametrize("encoding", ["no-such-codec", "base64", "rot13"])
+def test_unknown_or_non_text_encoding_is_a_config_error(encoding: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        tagged(b":20:A\n", encoding="no-such-codec")
+        tagged(b":20:A\n", encoding=encoding)
     assert caught.value.code == "CFG655"
 
 
