@@ -84,16 +84,10 @@ class LocalFolder:
             return copy_chunks(source, sink, done=0, total=total, progress=progress)
 
     def rename(self, source: str, target: str) -> None:
+        # An existing target makes link() raise FileExistsError: TargetExistsError below.
         with self._translate("rename", target):
             try:
                 os.link(self._path(source), self._path(target))
-            except FileExistsError:
-                raise TargetExistsError(
-                    "the target name already exists",
-                    host=self.label,
-                    operation="rename",
-                    remote_path=target,
-                ) from None
             except OSError as exc:
                 if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP):
                     raise
