@@ -33,9 +33,10 @@ def decoded_lines(
 ) -> Iterator[tuple[int, str]]:
     """``(line_number, text)`` for each line, 1-based, without its line end."""
     try:
-        b"".decode(encoding)  # refuses byte-to-byte codecs such as base64 as well
+        # Refuses byte-to-byte codecs such as base64 too, and any that cannot hold lines.
+        "\n".encode(encoding)
         decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    except LookupError:
+    except (LookupError, UnicodeError):
         raise ConfigError(
             UNKNOWN_ENCODING,
             f"unknown encoding {encoding!r} for {file_name}",
