@@ -270,10 +270,10 @@ class _FieldWriter:
                 expected=part.expected(),
                 found="no value",
             )
+        if self.transliterate:  # before wrapping: "ä" -> "ae" makes lines longer
+            value = transliterate_into(value, part.charset, self.style)
         if part.max_lines > 1:
             value = _wrap(value.replace("\r\n", LINE_BREAK).replace("\r", LINE_BREAK), part)
-        if self.transliterate:
-            value = transliterate_into(value, part.charset, self.style)
         if part.pattern.fullmatch(value) is None:
             raise _refusal(part, value)
         self.written[part.name] = value

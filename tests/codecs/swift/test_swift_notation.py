@@ -398,6 +398,11 @@ def test_write_transliterates_only_when_asked() -> None:
     assert "'@'" in still_bad.value.message
 
 
+def test_write_transliterates_before_it_wraps() -> None:
+    notation = compile_notation("2*6x")
+    assert notation.write({"part1": "Grüße"}, transliterate=True) == "Gruess\ne"
+
+
 def test_multi_line_write_errors_name_line_and_column() -> None:
     with pytest.raises(ValidationError) as caught:
         compile_notation("4*35x").write({"part1": "fine\nnot ok: ä"})
