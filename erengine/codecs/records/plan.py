@@ -55,6 +55,36 @@ class FieldPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class TallyPlan:
+    """How a record feeds its totals: each distinct condition and summand evaluated once.
+
+    ``steps`` are (total name, index of its condition or -1, index of its summand or -1 for
+    a count) into ``expressions``.
+    """
+
+    expressions: tuple[Expression, ...]
+    steps: tuple[tuple[str, int, int], ...]
+
+    @classmethod
+    def of(cls, totals: tuple[TotalPlan, ...]) -> TallyPlan:
+        expressions: list[Expression] = []
+
+        def index(expression: Expression | None) -> int:
+            if expression is None:
+                return -1
+            for position, known in enumerate(expressions):
+                if known is expression:
+                    return position
+            expressions.append(expression)
+            return len(expressions) - 1
+
+        steps = tuple(
+            (t.name, index(t.when), -1 if t.count else index(t.expression)) for t in totals
+        )
+        return cls(tuple(expressions), steps)
+
+
+@dataclass(frozen=True, slots=True)
 class Implied:
     """A model value a record stands for without a field (``implies``)."""
 
@@ -82,6 +112,7 @@ class RecordPlan:
     identity: tuple[tuple[int, int | None, str], ...]  # (start, width, const) that must match
     implies: tuple[Implied, ...]  # set on read, checked on write
     totals: tuple[TotalPlan, ...]  # every total, in any enclosing group, this record feeds
+    tally: TallyPlan
     needs_values: bool  # a total reads `record.FIELD`
     span: SourceSpan | None
     config_path: str
@@ -370,6 +401,7 @@ class _Compiler:
                 for target, value in spec.implies.items()
             ),
             totals=feeds,
+            tally=TallyPlan.of(feeds),
             needs_values=any(not t.count or t.when is not None for t in feeds),
             span=self.span(path),
             config_path=format_path(path),
@@ -568,26 +600,29 @@ def tally(
     field in error leaves it out quietly: the error already says so, and the trailer that
     cannot be confirmed says so too.
     """
+    plan = record.tally
     scope["record"] = values
-    known: dict[int, Any] = {}  # each shared condition and summand once per record
+    known: list[Any] = [_UNKNOWN] * len(plan.expressions)
 
-    def value_of(expression: Expression) -> Any:
-        key = id(expression)
-        if key not in known:
-            known[key] = evaluate(expression) if complete else _quietly(expression, scope)
-        return known[key]
+    def value(position: int) -> Any:  # lazily: a summand is only evaluated where it counts
+        if known[position] is _UNKNOWN:
+            expression = plan.expressions[position]
+            known[position] = evaluate(expression) if complete else _quietly(expression, scope)
+        return known[position]
 
-    for total in record.totals:
-        if total.when is not None and not value_of(total.when):
+    for name, when, summand in plan.steps:
+        if when >= 0 and not value(when):
             continue
-        if total.count:
-            totals[total.name] += 1
-            continue
-        assert total.expression is not None
-        amount = value_of(total.expression)
-        if amount is not None:
-            totals[total.name] += amount
+        if summand < 0:
+            totals[name] += 1
+        else:
+            amount = value(summand)
+            if amount is not None:
+                totals[name] += amount
     del scope["record"]
+
+
+_UNKNOWN = object()
 
 
 def _quietly(expression: Expression, scope: dict[str, Any]) -> Any:

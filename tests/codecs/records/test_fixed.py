@@ -237,3 +237,35 @@ def test_ebcdic_fixed_length_blocks_without_newlines(layout: LayoutFactory, enco
             {"amount": Decimal("5.00"), "code": "XYZ12"},
         ]
     }
+
+
+LAZY = """\
+kind: format
+name: lazy
+version: 1.0.0
+model: payments@^1
+file: {type: fixed, width: 6, newline: "\\n"}
+totals:
+  fees: {sum: "{{ record.fee }}", records: [item], when: "{{ item.kind == 'F' }}"}
+structure:
+  - group: items
+    for_each: items
+    as: item
+    structure:
+      - record: item
+        fields:
+          - {len: 1, const: "I"}
+          - {len: 1, bind: item.kind}
+          - {len: 4, bind: item.fee, format: "integer()", optional: true}
+  - record: total
+    fields:
+      - {len: 1, const: "T"}
+      - {len: 5, value: "{{ totals.fees }}", format: "integer()"}
+"""
+
+
+def test_a_sum_is_only_evaluated_where_its_condition_holds(layout: LayoutFactory) -> None:
+    data = {"items": [{"kind": "F", "fee": 12}, {"kind": "X"}, {"kind": "F", "fee": 3}]}
+    written = write(layout, data, LAZY)
+    assert written == b"IF0012\nIX    \nIF0003\nT00015\n"
+    assert read(layout, written, LAZY) == data
