@@ -32,7 +32,7 @@ def data_kind(path: Path, kind: DataKind | None = None) -> DataKind:
     found = _SUFFIXES.get(path.suffix.lower())
     if found is None:
         raise ParseError(
-            "PRS201",
+            "PRS188",
             f"cannot tell the kind of data file {path.name} from its suffix",
             hint="name it .json, .yaml, .csv or .avro, or say the kind",
         )
@@ -58,7 +58,7 @@ def write_data(plan: ModelPlan, data: Any, path: Path, kind: DataKind | None = N
     """Write typed data as JSON, CSV or Avro."""
     kind = data_kind(path, kind)
     if kind == "yaml":
-        raise ParseError("PRS202", "YAML is an input format; write JSON, CSV or Avro")
+        raise ParseError("PRS189", "YAML is an input format; write JSON, CSV or Avro")
     if kind == "avro":
         with path.open("wb") as binary:
             write_avro(plan, data, binary)

@@ -118,7 +118,7 @@ def _json_rows(path: Path, spec: JsonSourceSpec) -> Iterator[Row]:
         rows = rows.get(part) if isinstance(rows, dict) else None
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         raise ParseError(
-            "PRS200",
+            "PRS187",
             f"expected an array of objects at {spec.rows_at or 'the top'}",
             position=DataPosition(file=str(path), json_path="$." + (spec.rows_at or "")),
         )

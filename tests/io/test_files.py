@@ -24,6 +24,6 @@ def test_files_by_suffix(
 def test_unknown_suffix(payments: ModelPlan, sample: dict[str, Any], tmp_path: Path) -> None:
     with pytest.raises(ParseError) as caught:
         write_data(payments, sample, tmp_path / "data.txt")
-    assert caught.value.code == "PRS201"
+    assert caught.value.code == "PRS188"
     with pytest.raises(ParseError):
         write_data(payments, sample, tmp_path / "data.yaml")

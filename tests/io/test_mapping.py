@@ -108,7 +108,7 @@ def test_numbers_in_a_json_source_are_exact(payments: ModelPlan, tmp_path: Path)
     source.write_text(json.dumps({"data": {}}))
     with pytest.raises(ParseError) as caught:
         plan.read(source, context=CONTEXT)
-    assert caught.value.code == "PRS200"
+    assert caught.value.code == "PRS187"
 
 
 def test_every_bad_row_is_reported_with_file_row_column_and_path(
