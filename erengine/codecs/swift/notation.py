@@ -35,14 +35,14 @@ from erengine.errors import ConfigError, DataPosition, SourceSpan, ValidationErr
 from erengine.expr.functions.text import AsciiStyle
 
 #: Error codes of writing (the values, not a file, are wrong, hence validation errors).
-VALUE_MISSING = "VAL250"
-VALUE_CHARACTER_NOT_ALLOWED = "VAL251"
-VALUE_WRONG_LENGTH = "VAL252"
-VALUE_NOT_A_CHOICE = "VAL253"
-VALUE_NOT_A_DECIMAL = "VAL254"
-VALUE_NOT_READ_BACK = "VAL255"
-VALUE_UNKNOWN_PART = "VAL256"
-VALUE_NOT_TEXT = "VAL257"
+VALUE_MISSING = "VAL160"
+VALUE_CHARACTER_NOT_ALLOWED = "VAL161"
+VALUE_WRONG_LENGTH = "VAL162"
+VALUE_NOT_A_CHOICE = "VAL163"
+VALUE_NOT_A_DECIMAL = "VAL164"
+VALUE_NOT_READ_BACK = "VAL165"
+VALUE_UNKNOWN_PART = "VAL166"
+VALUE_NOT_TEXT = "VAL167"
 
 _RULE = "swift-notation"
 # Codes and numbers keep their SWIFT meaning; only free-text sets may be widened.

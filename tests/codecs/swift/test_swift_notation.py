@@ -329,13 +329,13 @@ def test_writes_present_parts_and_optional_groups(line_61: FieldNotation) -> Non
 @pytest.mark.parametrize(
     ("values", "code", "part"),
     [
-        ({"part1": "EUR"}, "VAL250", "part2"),
-        ({"part1": "EUR", "part2": "12.50"}, "VAL254", "part2"),
-        ({"part1": "EUr", "part2": "1,"}, "VAL251", "part1"),
-        ({"part1": "EURO", "part2": "1,"}, "VAL252", "part1"),
-        ({"part1": "EU", "part2": "1,"}, "VAL252", "part1"),
-        ({"part1": "EUR", "part2": "1,", "part9": "x"}, "VAL256", None),
-        ({"part1": "EUR", "part2": 1}, "VAL257", "part2"),
+        ({"part1": "EUR"}, "VAL160", "part2"),
+        ({"part1": "EUR", "part2": "12.50"}, "VAL164", "part2"),
+        ({"part1": "EUr", "part2": "1,"}, "VAL161", "part1"),
+        ({"part1": "EURO", "part2": "1,"}, "VAL162", "part1"),
+        ({"part1": "EU", "part2": "1,"}, "VAL162", "part1"),
+        ({"part1": "EUR", "part2": "1,", "part9": "x"}, "VAL166", None),
+        ({"part1": "EUR", "part2": 1}, "VAL167", "part2"),
     ],
 )
 def test_write_refuses_values_that_do_not_fit(
@@ -351,21 +351,21 @@ def test_write_refuses_values_that_do_not_fit(
 def test_write_needs_the_mandatory_parts_of_a_group_it_writes() -> None:
     with pytest.raises(ValidationError) as caught:
         compile_notation("[/5n/5n]", parts=["a", "b"]).write({"a": "1"})
-    assert caught.value.code == "VAL250"
+    assert caught.value.code == "VAL160"
     assert "which part a needs" in caught.value.message
 
 
 def test_write_refuses_a_separator_inside_the_part_it_ends() -> None:
     with pytest.raises(ValidationError) as caught:
         compile_notation("16x[//16x]").write({"part1": "A//B", "part2": "C"})
-    assert caught.value.code == "VAL255"
+    assert caught.value.code == "VAL165"
 
 
 def test_write_refuses_values_that_would_read_back_differently() -> None:
     # Both values fit, but "/D/12" reads as party identifier "D" and account "12".
     with pytest.raises(ValidationError) as caught:
         compile_notation("[/1!a][/34x]").write({"part2": "D/12"})
-    assert caught.value.code == "VAL255"
+    assert caught.value.code == "VAL165"
     # Without choices, mark "C" and funds code "R" read back as mark "CR".
     with pytest.raises(ValidationError):
         compile_notation("2a[1!a]15d").write({"part1": "C", "part2": "R", "part3": "1,"})
@@ -379,14 +379,14 @@ def test_write_wraps_multi_line_parts() -> None:
     assert notation.write({"part1": "ab\r\ncd"}) == "ab\ncd"
     with pytest.raises(ValidationError) as caught:
         notation.write({"part1": "abcdefghijk"})
-    assert caught.value.code == "VAL252"
+    assert caught.value.code == "VAL162"
 
 
 def test_write_transliterates_only_when_asked() -> None:
     notation = compile_notation("35x", parts=["name"])
     with pytest.raises(ValidationError) as caught:
         notation.write({"name": "Jörg Müller"})
-    assert caught.value.code == "VAL251"
+    assert caught.value.code == "VAL161"
     assert "'ö' at column 2" in caught.value.message
     assert notation.write({"name": "Jörg Müller"}, transliterate=True) == "Joerg Mueller"
     assert notation.write({"name": "Jörg Müller"}, transliterate=True, style="plain") == (
