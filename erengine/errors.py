@@ -136,10 +136,8 @@ class ConfigError(ErengineError):
         return data
 
 
-class ParseError(ErengineError):
-    """A data file does not match its format: position, expected versus found."""
-
-    kind = "parse"
+class DataError(ErengineError):
+    """Base of the errors about data: where in the data, expected versus found."""
 
     def __init__(
         self,
@@ -156,7 +154,7 @@ class ParseError(ErengineError):
         self.position = position or DataPosition()
         self.expected = expected
         self.found = found
-        self.span = span
+        self.span = span  # the configuration element that read or wrote the data
 
     def location(self) -> str:
         return str(self.position)
@@ -178,7 +176,13 @@ class ParseError(ErengineError):
         return data
 
 
-class ValidationError(ErengineError):
+class ParseError(DataError):
+    """A data file does not match its format: position, expected versus found."""
+
+    kind = "parse"
+
+
+class ValidationError(DataError):
     """Data that is well-formed but breaks a rule (model type, IBAN, control sum, charset)."""
 
     kind = "validation"
@@ -195,29 +199,14 @@ class ValidationError(ErengineError):
         span: SourceSpan | None = None,
         hint: str | None = None,
     ) -> None:
-        super().__init__(code, message, hint=hint)
+        super().__init__(
+            code, message, position=position, expected=expected, found=found, span=span, hint=hint
+        )
         self.rule = rule
-        self.position = position or DataPosition()
-        self.expected = expected
-        self.found = found
-        self.span = span
-
-    def location(self) -> str:
-        return str(self.position)
-
-    def __str__(self) -> str:
-        text = ErengineError.__str__(self)
-        if self.expected is not None or self.found is not None:
-            text += f": expected {self.expected}, found {self.found!r}"
-        return text
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
         data["rule"] = self.rule
-        data["position"] = self.position.to_dict()
-        data["expected"] = self.expected
-        data["found"] = self.found
-        data["span"] = self.span.to_dict() if self.span else None
         return data
 
 
