@@ -213,7 +213,7 @@ def test_black_holed_upload_times_out(
     archive: Archive,
 ) -> None:
     payment = write_file(tmp_path / "pay.bin", MIB)
-    proxy.arm("stall", after_bytes=300_000)
+    proxy.arm("stall", after_bytes=100_000)
     endpoint = make_endpoint(
         port=proxy.port, retry=NO_RETRY, timeouts={"connect": 3, "operation": 1, "deadline": 15}
     )
