@@ -34,7 +34,7 @@ def read_csv(
     layout = flat_layout(plan)
     rows = iter_csv_rows(source, file=file, delimiter=delimiter)
     origins = RowOrigins(file)
-    tree = layout.tree(_cells_in_layout_order(layout, rows, file), source=file, origins=origins)
+    tree = layout.tree(cells_in_layout_order(layout, rows, file), source=file, origins=origins)
     try:
         typed: dict[str, Any] = plan.from_json(tree, source=file)
     except ErrorGroup as group:
@@ -72,9 +72,10 @@ def iter_csv_rows(
         ) from None
 
 
-def _cells_in_layout_order(
+def cells_in_layout_order(
     layout: FlatLayout, rows: Iterator[CsvRow], file: str | None
 ) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells in the layout's column order); an unknown column is an error at once."""
     headers = layout.headers
     checked = False
     for line, row in rows:

@@ -89,6 +89,22 @@ class FlatLayout:
                 raise _ambiguous(where, "this item is empty; a CSV file cannot hold an empty item")
             yield cells + [""] * (len(self.headers) - len(cells))
 
+    def record(self, level: Level, own: Sequence[str]) -> dict[str, Any]:
+        """The JSON form of one item of `level` from its cells (its child list left empty)."""
+        record: dict[str, Any] = {}
+        if level.child is not None and level.child_required:
+            list_at(record, level.child)
+        for column, cell in zip(level.columns, own, strict=True):
+            if cell == "":
+                continue
+            value = column.leaf.from_text(cell)
+            if isinstance(column.path[-1], int):
+                list_at(record, column.path[:-1]).append(value)
+            else:
+                dict_at(record, column.path[:-1])[str(column.path[-1])] = value
+        _complete(self.plan, level.record, record)
+        return record
+
     def tree(
         self,
         rows: Iterable[tuple[int, Sequence[str]]],
@@ -150,7 +166,7 @@ class _TreeBuilder:
             current = self.open[depth]
             if depth == 0:
                 if current is None:
-                    self.open[0] = (own, self._record(level, own), "$")
+                    self.open[0] = (own, self.layout.record(level, own), "$")
                     self.origins.note("$", line)
                     opened = True
                 elif own != current[0]:
@@ -167,7 +183,7 @@ class _TreeBuilder:
                 continue
             parent = self.open[depth - 1]
             assert parent is not None
-            item = self._record(level, own)
+            item = self.layout.record(level, own)
             child_path = levels[depth - 1].child or ()
             siblings = list_at(parent[1], child_path)
             path = f"{parent[2]}{json_path(child_path)[1:]}[{len(siblings)}]"
@@ -177,21 +193,6 @@ class _TreeBuilder:
             for deeper in range(depth + 1, len(levels)):
                 self.open[deeper] = None
             opened = True
-
-    def _record(self, level: Level, own: Sequence[str]) -> dict[str, Any]:
-        record: dict[str, Any] = {}
-        if level.child is not None and level.child_required:
-            list_at(record, level.child)
-        for column, cell in zip(level.columns, own, strict=True):
-            if cell == "":
-                continue
-            value = column.leaf.from_text(cell)
-            if isinstance(column.path[-1], int):
-                list_at(record, column.path[:-1]).append(value)
-            else:
-                dict_at(record, column.path[:-1])[str(column.path[-1])] = value
-        _complete(self.layout.plan, level.record, record)
-        return record
 
     def _error(self, line: int, message: str, level: Level) -> None:
         self.errors.add(

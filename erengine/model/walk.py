@@ -73,11 +73,24 @@ def validation_error(
 
 
 class _Walk:
-    def __init__(self, plan: ModelPlan, conversion: Conversion, source: str | None, limit: int):
+    def __init__(
+        self,
+        plan: ModelPlan,
+        conversion: Conversion,
+        source: str | None,
+        limit: int,
+        leave_out: PathParts | None = None,
+    ):
         self.plan = plan
         self.conversion = conversion
         self.source = source
         self.errors = ErrorCollector(limit=limit)
+        self.leave_out = leave_out
+
+    def _left_out(self, path: PathParts, name: str) -> bool:
+        # The name test first: the tuple is built only for the one field that may match.
+        leave_out = self.leave_out
+        return leave_out is not None and name == leave_out[-1] and (*path, name) == leave_out
 
     def problem(self, path: PathParts, problem: ValueProblem) -> None:
         self.errors.add(validation_error(problem, path, self.source))
@@ -100,6 +113,8 @@ class _Walk:
                     ),
                 )
         for field in plan.fields:
+            if self._left_out(path, field.name):
+                continue
             value = data.get(field.name)
             if value is None or (not field.required and _is_empty_container(value, field)):
                 if field.has_default and self.conversion.fill_defaults:
@@ -194,7 +209,26 @@ def convert(
 def convert_or_raise(
     plan: ModelPlan, data: Any, conversion: Conversion, *, source: str | None, limit: int
 ) -> Any:
-    walk = _Walk(plan, conversion, source, limit)
-    result = walk.record(plan.root_record, data, ())
+    return convert_item(plan, plan.root_record, data, conversion, source=source, limit=limit)
+
+
+def convert_item(
+    plan: ModelPlan,
+    record: RecordPlan,
+    data: Any,
+    conversion: Conversion,
+    *,
+    at: PathParts = (),
+    leave_out: PathParts | None = None,
+    source: str | None = None,
+    limit: int = 100,
+) -> Any:
+    """Convert one record found at `at` in a document; raise an ErrorGroup of its problems.
+
+    Streams convert item by item: `leave_out` (a path from `at`) names the list of the next
+    level, which the stream delivers and checks itself.
+    """
+    walk = _Walk(plan, conversion, source, limit, (*at, *leave_out) if leave_out else None)
+    result = walk.record(record, data, at)
     walk.errors.raise_if_any()
     return result
