@@ -40,6 +40,11 @@ class ManifestEntry:
     metadata: Mapping[str, str] = field(default_factory=dict)
 
 
+def utc_now() -> str:
+    """A manifest timestamp: UTC, ISO 8601, milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
 class Archive:
     def __init__(self, folder: Path, retention_days: int | None = None) -> None:
         self.folder = folder

@@ -15,11 +15,10 @@ import io
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from .archive import ManifestEntry
+from .archive import utc_now
 from .durable import HashingWriter, file_sha256
 from .errors import (
     LocalFileError,
@@ -131,7 +130,7 @@ class Courier(EndpointAgent):
                 f"at {earlier.delivered_at}; not sent again",
             )
         was_sending = self._ledger.begin_delivery(endpoint.name, parcel.final, sha256, size)
-        started_at = _now()
+        started_at = utc_now()
         fingerprints: list[str | None] = []
 
         def attempt(fs: RemoteFS, number: int) -> Publication:
@@ -142,20 +141,15 @@ class Courier(EndpointAgent):
         self._step("sending", parcel.final)
         published_by = self._link.run(attempt)
         self._step("published", parcel.final)
-        archived = self._archive.store(
+        archived = self._archive_file(
             path,
-            ManifestEntry(
-                direction="out",
-                endpoint=endpoint.name,
-                host=endpoint.label,
-                remote_path=parcel.final,
-                size=size,
-                sha256=sha256,
-                host_key_fingerprint=fingerprints[-1],
-                started_at=started_at,
-                finished_at=_now(),
-                metadata=dict(metadata),
-            ),
+            direction="out",
+            remote_path=parcel.final,
+            size=size,
+            sha256=sha256,
+            fingerprint=fingerprints[-1],
+            started_at=started_at,
+            metadata=metadata,
         )
         self._step("archived", parcel.final)
         self._ledger.finish_delivery(endpoint.name, parcel.final, sha256)
@@ -284,7 +278,3 @@ def _remove_quietly(fs: RemoteFS, path: str) -> None:
     with suppress(SftpError):
         if fs.stat(path) is not None:
             fs.remove(path)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")

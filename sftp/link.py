@@ -8,11 +8,12 @@ verification errors surface at once. Actions receive the attempt number so they 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-from .archive import Archive
+from .archive import Archive, Direction, ManifestEntry, utc_now
 from .connect import SftpSession
 from .endpoint import LocalEndpoint, RetryPolicy, SftpEndpoint
 from .errors import SftpError
@@ -116,6 +117,32 @@ class EndpointAgent:
         self._clock = clock
         self._progress = progress
         self._step_hook = step_hook
+
+    def _archive_file(
+        self,
+        source: Path,
+        *,
+        direction: Direction,
+        remote_path: str,
+        size: int,
+        sha256: str,
+        fingerprint: str | None,
+        started_at: str,
+        metadata: Mapping[str, str],
+    ) -> Path:
+        entry = ManifestEntry(
+            direction=direction,
+            endpoint=self._endpoint.name,
+            host=self._endpoint.label,
+            remote_path=remote_path,
+            size=size,
+            sha256=sha256,
+            host_key_fingerprint=fingerprint,
+            started_at=started_at,
+            finished_at=utc_now(),
+            metadata=dict(metadata),
+        )
+        return self._archive.store(source, entry)
 
     def _progress_for(self, remote_path: str) -> Progress | None:
         return self._progress(remote_path) if self._progress is not None else None

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .archive import ManifestEntry
+from .archive import utc_now
 from .durable import HashingWriter, copy_durably, file_sha256, fsync_folder
 from .errors import (
     LocalFileError,
@@ -204,7 +204,7 @@ class Picker(EndpointAgent):
             return  # taken before (and left in place, or finished above)
         row = row or self._ledger.claim(key)
         self._step("claimed", remote_path)
-        started_at = _now()
+        started_at = utc_now()
         temp = to_folder / f".{entry.name}.{row.id}.partial"
         try:
             fingerprint, sha256 = self._link.run(lambda fs, _: self._fetch(fs, entry, key, temp))
@@ -226,20 +226,15 @@ class Picker(EndpointAgent):
             )
             self._finish_remote(row.id, key, "duplicate", report, seen_now=True)
             return
-        archived = self._archive.store(
+        archived = self._archive_file(
             temp,
-            ManifestEntry(
-                direction="in",
-                endpoint=endpoint.name,
-                host=endpoint.label,
-                remote_path=remote_path,
-                size=entry.size,
-                sha256=sha256,
-                host_key_fingerprint=fingerprint,
-                started_at=started_at,
-                finished_at=_now(),
-                metadata=dict(metadata),
-            ),
+            direction="in",
+            remote_path=remote_path,
+            size=entry.size,
+            sha256=sha256,
+            fingerprint=fingerprint,
+            started_at=started_at,
+            metadata=metadata,
         )
         self._step("archived", remote_path)
         local = _move_into_place(temp, to_folder / entry.name, sha256)
@@ -425,7 +420,3 @@ def _move_into_place(temp: Path, target: Path, sha256: str) -> Path:
 
 def _unique_suffix() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from erengine_sftp import Archive, Ledger, SftpEndpoint, parse_endpoint
+from erengine_sftp import Archive, Courier, Ledger, Picker, SftpEndpoint, parse_endpoint
 from erengine_sftp.endpoint import LocalEndpoint
 
 from .faultproxy import FaultProxy
 from .sshd import SSHD, SshServer, prepare_keys
-
-EndpointFactory = Callable[..., SftpEndpoint]
 
 
 def _require_sshd() -> None:
@@ -75,25 +74,53 @@ def remote_dir(sshd: SshServer, request: pytest.FixtureRequest) -> Iterator[str]
     shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture
-def make_endpoint(sshd: SshServer, remote_dir: str) -> EndpointFactory:
-    """Build an endpoint for ``server`` (default: the ordinary one) aimed at ``remote_dir``."""
+@dataclass
+class Rig:
+    """One test's corner of the real server: its folders, ledger and archive, and builders
+    for endpoints (test timeouts, pinned key) and for couriers and pickers using them."""
 
-    def build(
-        server: SshServer | None = None, port: int | None = None, **overrides: Any
-    ) -> SftpEndpoint:
-        server = server or sshd
-        data = server.endpoint_data(
-            folders={"outbox": f"{remote_dir}/out", "inbox": f"{remote_dir}/in"}
+    sshd: SshServer
+    remote_dir: str
+    ledger: Ledger
+    archive: Archive
+    scratch: Path
+
+    @property
+    def outbox(self) -> Path:
+        return self.sshd.root / self.remote_dir / "out"
+
+    @property
+    def inbox(self) -> Path:
+        return self.sshd.root / self.remote_dir / "in"
+
+    def endpoint(self, server: SshServer | None = None, **overrides: Any) -> SftpEndpoint:
+        """An endpoint for ``server`` (default: the ordinary one) aimed at this test's folders."""
+        data = (server or self.sshd).endpoint_data(
+            folders={"outbox": f"{self.remote_dir}/out", "inbox": f"{self.remote_dir}/in"}
         )
-        if port is not None:
-            data["port"] = port
         data.update(overrides)
         endpoint = parse_endpoint(data, source="test.yaml")
         assert isinstance(endpoint, SftpEndpoint)
         return endpoint
 
-    return build
+    def courier(self, endpoint: SftpEndpoint | None = None, **options: Any) -> Courier:
+        endpoint = endpoint or self.endpoint()
+        return Courier(endpoint, ledger=self.ledger, archive=self.archive, **options)
+
+    def picker(self, endpoint: SftpEndpoint | None = None, **options: Any) -> Picker:
+        endpoint = endpoint or self.endpoint()
+        return Picker(endpoint, ledger=self.ledger, archive=self.archive, **options)
+
+    def deliver_once(self, payment: Path, **overrides: Any) -> None:
+        """Deliver ``payment`` (the fault removed) and check that exactly it arrived."""
+        [receipt] = self.courier(self.endpoint(**overrides)).deliver([payment])
+        assert receipt.status == "delivered"
+        assert (self.outbox / payment.name).read_bytes() == payment.read_bytes()
+
+
+@pytest.fixture
+def rig(sshd: SshServer, remote_dir: str, ledger: Ledger, archive: Archive, tmp_path: Path) -> Rig:
+    return Rig(sshd, remote_dir, ledger, archive, tmp_path)
 
 
 @pytest.fixture
@@ -131,6 +158,13 @@ def local_endpoint(tmp_path: Path) -> LocalEndpoint:
     )
     assert isinstance(endpoint, LocalEndpoint)
     return endpoint
+
+
+def with_settings(endpoint: LocalEndpoint, section: str, **settings: object) -> LocalEndpoint:
+    """A copy of ``endpoint`` with some settings of one section (``delivery``, ``pickup``)
+    changed."""
+    changed = getattr(endpoint, section).model_copy(update=settings)
+    return endpoint.model_copy(update={section: changed})
 
 
 def write_file(path: Path, size: int, seed: int = 0) -> Path:

@@ -17,11 +17,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from erengine_sftp import Archive, Courier, Ledger, PickedFile, Picker
+from erengine_sftp import Archive, Ledger, PickedFile, Picker
 from erengine_sftp.endpoint import LocalEndpoint
 
-from .conftest import EndpointFactory, write_file
-from .sshd import SshServer
+from .conftest import Rig, write_file
 
 STEPS = [
     "claimed",
@@ -123,43 +122,38 @@ _CHILD = textwrap.dedent(
 )
 
 
-@pytest.mark.sshd
-@pytest.mark.parametrize("step", STEPS)
-def test_sigkill_at_each_step_against_sshd(
-    step: str,
-    tmp_path: Path,
-    sshd: SshServer,
-    remote_dir: str,
-    make_endpoint: EndpointFactory,
-    archive: Archive,
-) -> None:
-    inbox = sshd.root / remote_dir / "in"
-    originals = {
-        name: write_file(inbox / name, 3000, seed=i).read_bytes() for i, name in enumerate(NAMES)
-    }
-    landed = tmp_path / "landed"
-    ledger_path = tmp_path / "data" / "ledger.sqlite"
-    endpoint = make_endpoint()
+def run_until_killed(script: str, rig: Rig, step: str, target: Path) -> None:
+    """Run ``script`` in a child process that SIGKILLs itself at ``step``."""
     arguments = [
-        endpoint.model_dump(mode="json"),
+        rig.endpoint().model_dump(mode="json"),
         step,
-        str(ledger_path),
-        str(archive.folder),
-        str(landed),
+        str(rig.ledger.path),
+        str(rig.archive.folder),
+        str(target),
     ]
-
     child = subprocess.run(
-        [sys.executable, "-c", _CHILD, json.dumps(arguments)],
+        [sys.executable, "-c", script, json.dumps(arguments)],
         capture_output=True,
         timeout=60,
         check=False,
     )
-
     assert child.returncode == -9, child.stderr.decode()
-    with Ledger(ledger_path) as ledger:
-        Picker(endpoint, ledger=ledger, archive=archive).pick_up(landed)
-        rows = ledger.pickups(endpoint.name)
-    assert_each_file_processed_once(inbox, landed, originals, archive)
+
+
+@pytest.mark.sshd
+@pytest.mark.parametrize("step", STEPS)
+def test_sigkill_at_each_step_against_sshd(step: str, rig: Rig) -> None:
+    originals = {
+        name: write_file(rig.inbox / name, 3000, seed=i).read_bytes()
+        for i, name in enumerate(NAMES)
+    }
+    landed = rig.scratch / "landed"
+
+    run_until_killed(_CHILD, rig, step, landed)
+
+    rig.picker().pick_up(landed)
+    rows = rig.ledger.pickups("testbank")
+    assert_each_file_processed_once(rig.inbox, landed, originals, rig.archive)
     assert [row.state for row in rows] == ["processed"] * 3
     assert all(row.outcome and row.outcome.startswith("moved to") for row in rows)
 
@@ -192,40 +186,16 @@ _DELIVERY_CHILD = textwrap.dedent(
 
 @pytest.mark.sshd
 @pytest.mark.parametrize("step", ["sending", "mid-upload", "published", "archived"])
-def test_sigkill_during_delivery_never_sends_twice(
-    step: str,
-    tmp_path: Path,
-    sshd: SshServer,
-    remote_dir: str,
-    make_endpoint: EndpointFactory,
-    archive: Archive,
-) -> None:
-    payment = write_file(tmp_path / "pay.bin", 1 << 20)
-    ledger_path = tmp_path / "data" / "ledger.sqlite"
-    endpoint = make_endpoint()
-    arguments = [
-        endpoint.model_dump(mode="json"),
-        step,
-        str(ledger_path),
-        str(archive.folder),
-        str(payment),
-    ]
+def test_sigkill_during_delivery_never_sends_twice(step: str, rig: Rig) -> None:
+    payment = write_file(rig.scratch / "pay.bin", 1 << 20)
 
-    child = subprocess.run(
-        [sys.executable, "-c", _DELIVERY_CHILD, json.dumps(arguments)],
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    run_until_killed(_DELIVERY_CHILD, rig, step, payment)
 
-    assert child.returncode == -9, child.stderr.decode()
-    outbox = sshd.root / remote_dir / "out"
-    with Ledger(ledger_path) as ledger:
-        [receipt] = Courier(endpoint, ledger=ledger, archive=archive).deliver([payment])
-        [again] = Courier(endpoint, ledger=ledger, archive=archive).deliver([payment])
-    assert sorted(os.listdir(outbox)) == ["pay.bin"]
-    assert (outbox / "pay.bin").read_bytes() == payment.read_bytes()
+    [receipt] = rig.courier().deliver([payment])
+    [again] = rig.courier().deliver([payment])
+    assert sorted(os.listdir(rig.outbox)) == ["pay.bin"]
+    assert (rig.outbox / "pay.bin").read_bytes() == payment.read_bytes()
     published_before_the_crash = step in ("published", "archived")
     assert receipt.status == ("already_delivered" if published_before_the_crash else "delivered")
     assert again.status == "already_delivered"
-    assert {entry["sha256"] for entry in archive.entries()} == {receipt.sha256}
+    assert {entry["sha256"] for entry in rig.archive.entries()} == {receipt.sha256}

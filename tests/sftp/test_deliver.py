@@ -11,7 +11,7 @@ from erengine_sftp.durable import file_sha256
 from erengine_sftp.endpoint import LocalEndpoint
 from erengine_sftp.errors import ConnectionLostError, TargetExistsError
 
-from .conftest import write_file
+from .conftest import with_settings, write_file
 
 
 class LostAnswer(LocalFolder):
@@ -24,11 +24,6 @@ class LostAnswer(LocalFolder):
         if not self.dropped:
             self.dropped.append(target)
             raise ConnectionLostError("connection lost (EOFError)", operation="rename")
-
-
-def with_delivery(endpoint: LocalEndpoint, **settings: object) -> LocalEndpoint:
-    delivery = endpoint.delivery.model_copy(update=settings)
-    return endpoint.model_copy(update={"delivery": delivery})
 
 
 def test_lost_rename_answer_is_not_sent_twice(
@@ -56,7 +51,9 @@ def test_lost_rename_answer_is_not_sent_twice(
 def test_direct_publish_writes_a_done_marker(
     tmp_path: Path, local_endpoint: LocalEndpoint, ledger: Ledger, archive: Archive
 ) -> None:
-    endpoint = with_delivery(local_endpoint, publish="direct", done_marker="{name}.ready")
+    endpoint = with_settings(
+        local_endpoint, "delivery", publish="direct", done_marker="{name}.ready"
+    )
     payment = write_file(tmp_path / "pay.xml", 5000)
 
     [receipt] = Courier(endpoint, ledger=ledger, archive=archive).deliver([payment])
@@ -68,7 +65,7 @@ def test_direct_publish_writes_a_done_marker(
 def test_direct_publish_resumes_its_own_unfinished_write(
     tmp_path: Path, local_endpoint: LocalEndpoint, ledger: Ledger, archive: Archive
 ) -> None:
-    endpoint = with_delivery(local_endpoint, publish="direct")
+    endpoint = with_settings(local_endpoint, "delivery", publish="direct")
     payment = write_file(tmp_path / "pay.xml", 5000)
     # A previous run died mid-write: the ledger says "sending", half the bytes are there.
     ledger.begin_delivery(endpoint.name, "out/pay.xml", file_sha256(payment)[1], 5000)

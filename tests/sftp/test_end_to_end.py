@@ -6,124 +6,81 @@ import json
 from pathlib import Path
 
 import pytest
-from erengine_sftp import Archive, Courier, Ledger, Picker
 from erengine_sftp.errors import TargetExistsError
 
-from .conftest import EndpointFactory, write_file
-from .sshd import SshServer
+from .conftest import Rig, write_file
 
 pytestmark = pytest.mark.sshd
 
 
-def test_push_publishes_under_final_name_and_archives(
-    tmp_path: Path,
-    sshd: SshServer,
-    remote_dir: str,
-    make_endpoint: EndpointFactory,
-    ledger: Ledger,
-    archive: Archive,
-) -> None:
-    payment = write_file(tmp_path / "pay-001.xml", 70_000)
-    courier = Courier(make_endpoint(), ledger=ledger, archive=archive)
+def test_push_publishes_under_final_name_and_archives(rig: Rig) -> None:
+    payment = write_file(rig.scratch / "pay-001.xml", 70_000)
 
-    [receipt] = courier.deliver([payment], metadata={"format": "pain.001@1.0.0"})
+    [receipt] = rig.courier().deliver([payment], metadata={"format": "pain.001@1.0.0"})
 
-    delivered = sshd.root / remote_dir / "out" / "pay-001.xml"
     assert receipt.status == "delivered"
     assert receipt.published_by == "rename"
-    assert delivered.read_bytes() == payment.read_bytes()
-    assert sorted(p.name for p in delivered.parent.iterdir()) == ["pay-001.xml"]
-    [line] = archive.entries()
+    assert (rig.outbox / "pay-001.xml").read_bytes() == payment.read_bytes()
+    assert sorted(p.name for p in rig.outbox.iterdir()) == ["pay-001.xml"]
+    [line] = rig.archive.entries()
     assert line["direction"] == "out"
     assert line["sha256"] == receipt.sha256
-    assert line["host_key_fingerprint"] == sshd.fingerprint
+    assert line["host_key_fingerprint"] == rig.sshd.fingerprint
     assert line["metadata"] == {"format": "pain.001@1.0.0"}
     assert Path(str(line["archived_path"])).read_bytes() == payment.read_bytes()
 
 
-def test_push_twice_sends_once(
-    tmp_path: Path,
-    sshd: SshServer,
-    remote_dir: str,
-    make_endpoint: EndpointFactory,
-    ledger: Ledger,
-    archive: Archive,
-) -> None:
-    payment = write_file(tmp_path / "pay.xml", 1000)
-    courier = Courier(make_endpoint(), ledger=ledger, archive=archive)
+def test_push_twice_sends_once(rig: Rig) -> None:
+    payment = write_file(rig.scratch / "pay.xml", 1000)
+    courier = rig.courier()
     courier.deliver([payment])
     # The bank took the file away; the ledger still knows it was delivered.
-    (sshd.root / remote_dir / "out" / "pay.xml").unlink()
+    (rig.outbox / "pay.xml").unlink()
 
     [again] = courier.deliver([payment])
 
     assert again.status == "already_delivered"
-    assert not (sshd.root / remote_dir / "out" / "pay.xml").exists()
+    assert not (rig.outbox / "pay.xml").exists()
 
 
-def test_push_never_overwrites_a_different_file(
-    tmp_path: Path,
-    sshd: SshServer,
-    remote_dir: str,
-    make_endpoint: EndpointFactory,
-    ledger: Ledger,
-    archive: Archive,
-) -> None:
-    existing = sshd.root / remote_dir / "out" / "pay.xml"
+def test_push_never_overwrites_a_different_file(rig: Rig) -> None:
+    existing = rig.outbox / "pay.xml"
     existing.write_bytes(b"yesterday's batch")
-    payment = write_file(tmp_path / "pay.xml", 1000)
+    payment = write_file(rig.scratch / "pay.xml", 1000)
 
     with pytest.raises(TargetExistsError) as caught:
-        Courier(make_endpoint(), ledger=ledger, archive=archive).deliver([payment])
+        rig.courier().deliver([payment])
 
     assert caught.value.code == "TRN133"
     assert existing.read_bytes() == b"yesterday's batch"
-    assert sorted(p.name for p in existing.parent.iterdir()) == ["pay.xml"]
+    assert sorted(p.name for p in rig.outbox.iterdir()) == ["pay.xml"]
 
 
-def test_replace_when_told(
-    tmp_path: Path,
-    sshd: SshServer,
-    remote_dir: str,
-    make_endpoint: EndpointFactory,
-    ledger: Ledger,
-    archive: Archive,
-) -> None:
-    existing = sshd.root / remote_dir / "out" / "pay.xml"
-    existing.write_bytes(b"old")
-    payment = write_file(tmp_path / "pay.xml", 1000)
-    endpoint = make_endpoint(delivery={"publish": "replace", "verify_sha256": True})
+def test_replace_when_told(rig: Rig) -> None:
+    (rig.outbox / "pay.xml").write_bytes(b"old")
+    payment = write_file(rig.scratch / "pay.xml", 1000)
+    endpoint = rig.endpoint(delivery={"publish": "replace", "verify_sha256": True})
 
-    [receipt] = Courier(endpoint, ledger=ledger, archive=archive).deliver([payment])
+    [receipt] = rig.courier(endpoint).deliver([payment])
 
     assert receipt.published_by == "replace"
-    assert existing.read_bytes() == payment.read_bytes()
+    assert (rig.outbox / "pay.xml").read_bytes() == payment.read_bytes()
 
 
-def test_pull_lands_archives_and_moves_to_done(
-    tmp_path: Path,
-    sshd: SshServer,
-    remote_dir: str,
-    make_endpoint: EndpointFactory,
-    ledger: Ledger,
-    archive: Archive,
-) -> None:
-    inbox = sshd.root / remote_dir / "in"
-    first = write_file(inbox / "stmt-1.sta", 5000, seed=1)
-    write_file(inbox / "stmt-2.sta", 6000, seed=2)
-    expected = {"stmt-1.sta": first.read_bytes(), "stmt-2.sta": (inbox / "stmt-2.sta").read_bytes()}
-    picker = Picker(make_endpoint(), ledger=ledger, archive=archive)
+def test_pull_lands_archives_and_moves_to_done(rig: Rig) -> None:
+    expected = {
+        name: write_file(rig.inbox / name, 5000 + seed, seed=seed).read_bytes()
+        for seed, name in enumerate(["stmt-1.sta", "stmt-2.sta"])
+    }
+    picker = rig.picker()
 
-    report = picker.pick_up(tmp_path / "landed", metadata={"job": "statements"})
+    report = picker.pick_up(rig.scratch / "landed", metadata={"job": "statements"})
 
-    assert {
-        Path(p.local_path).name: Path(p.local_path).read_bytes() for p in report.picked
-    } == expected
-    assert sorted(p.name for p in (inbox / "done").iterdir()) == ["stmt-1.sta", "stmt-2.sta"]
-    assert [p.name for p in inbox.iterdir()] == ["done"]
-    assert {line["remote_path"] for line in archive.entries()} == {
-        f"{remote_dir}/in/stmt-1.sta",
-        f"{remote_dir}/in/stmt-2.sta",
+    assert {p.local_path.name: p.local_path.read_bytes() for p in report.picked} == expected
+    assert sorted(p.name for p in (rig.inbox / "done").iterdir()) == sorted(expected)
+    assert [p.name for p in rig.inbox.iterdir()] == ["done"]
+    assert {line["remote_path"] for line in rig.archive.entries()} == {
+        f"{rig.remote_dir}/in/{name}" for name in expected
     }
     assert json.dumps(report.to_dict())  # serialisable for --json
-    assert picker.pick_up(tmp_path / "landed").picked == []
+    assert picker.pick_up(rig.scratch / "landed").picked == []

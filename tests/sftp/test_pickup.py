@@ -13,22 +13,17 @@ from erengine_sftp.errors import InboxLockedError
 from erengine_sftp.lock import InboxLock
 from erengine_sftp.remote import RemoteEntry
 
-from .conftest import write_file
+from .conftest import with_settings, write_file
 
 
 def inbox_of(endpoint: LocalEndpoint) -> Path:
     return endpoint.root / "in"
 
 
-def with_pickup(endpoint: LocalEndpoint, **settings: object) -> LocalEndpoint:
-    pickup = endpoint.pickup.model_copy(update=settings)
-    return endpoint.model_copy(update={"pickup": pickup})
-
-
 def test_done_marker_gates_the_file_and_goes_with_it(
     tmp_path: Path, local_endpoint: LocalEndpoint, ledger: Ledger, archive: Archive
 ) -> None:
-    endpoint = with_pickup(local_endpoint, done_marker="{name}.ok")
+    endpoint = with_settings(local_endpoint, "pickup", done_marker="{name}.ok")
     inbox = inbox_of(endpoint)
     write_file(inbox / "stmt.sta", 100)
     picker = Picker(endpoint, ledger=ledger, archive=archive)
@@ -45,7 +40,7 @@ def test_done_marker_gates_the_file_and_goes_with_it(
 def test_a_file_still_growing_is_left_for_later(
     tmp_path: Path, local_endpoint: LocalEndpoint, ledger: Ledger, archive: Archive
 ) -> None:
-    endpoint = with_pickup(local_endpoint, stable_seconds=5)
+    endpoint = with_settings(local_endpoint, "pickup", stable_seconds=5)
     growing = write_file(inbox_of(endpoint) / "stmt.sta", 100)
     write_file(inbox_of(endpoint) / "steady.sta", 100, seed=1)
 
@@ -67,7 +62,7 @@ def test_a_file_still_growing_is_left_for_later(
 def test_young_empty_temp_and_excluded_files_are_not_taken(
     tmp_path: Path, local_endpoint: LocalEndpoint, ledger: Ledger, archive: Archive
 ) -> None:
-    endpoint = with_pickup(local_endpoint, min_age_seconds=60, exclude=("*.tmp",))
+    endpoint = with_settings(local_endpoint, "pickup", min_age_seconds=60, exclude=("*.tmp",))
     inbox = inbox_of(endpoint)
     old = time.time() - 120
     for name, size in (("ok.sta", 10), ("empty.sta", 0), (".x.sta.part", 10), ("n.tmp", 10)):
@@ -123,7 +118,7 @@ def test_refused_file_goes_to_error_and_collisions_get_a_suffix(
 def test_delete_after_pickup_and_nothing_is_deleted_before_it_is_archived(
     tmp_path: Path, local_endpoint: LocalEndpoint, ledger: Ledger, archive: Archive
 ) -> None:
-    endpoint = with_pickup(local_endpoint, after="delete")
+    endpoint = with_settings(local_endpoint, "pickup", after="delete")
     source = write_file(inbox_of(endpoint) / "stmt.sta", 100)
     content = source.read_bytes()
 
