@@ -44,7 +44,6 @@ class _LazyTree:
         self.layout = layout
         self.rows = rows
         self.source = source
-        self.origins = RowOrigins(source)
         self.current: Row | None = next(rows, None)
 
     def advance(self) -> None:
@@ -65,7 +64,6 @@ class _LazyTree:
         """The typed item of level `depth` that the row `cells` begins, and its list to come."""
         level = self.layout.levels[depth]
         own = cells[level.first : level.first + len(level.columns)]
-        self.origins.note(json_path(at), line)
         try:
             typed: dict[str, Any] = convert_item(
                 self.layout.plan,
@@ -77,7 +75,8 @@ class _LazyTree:
                 source=self.source,
             )
         except ErrorGroup as group:
-            raise ErrorGroup(tuple(self.origins.place(e) for e in group.errors)) from None
+            origin = RowOrigins(self.source, starts={json_path(at): line})  # nothing kept
+            raise ErrorGroup(tuple(origin.place(e) for e in group.errors)) from None
         if level.child is None:
             self.advance()
             return typed, None
