@@ -480,7 +480,9 @@ def _cmd_sftp_ls(args: argparse.Namespace) -> int:
     finally:
         session.close()
     if args.json:
-        print(json.dumps([vars(entry) for entry in entries], indent=2))
+        fields = ("name", "size", "mtime", "is_file")
+        listing = [{name: getattr(entry, name) for name in fields} for entry in entries]
+        print(json.dumps(listing, indent=2))
         return EXIT_OK
     for entry in entries:
         when = dt.datetime.fromtimestamp(entry.mtime, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")

@@ -62,6 +62,9 @@ def test_push_then_pull_by_name(
     (sshd.root / remote_dir / "out" / "pay.xml").rename(sshd.root / remote_dir / "in" / "pay.xml")
     assert main(["sftp", "ls", str(endpoint_file)]) == EXIT_OK
     assert "pay.xml" in capsys.readouterr().out
+    assert main(["sftp", "ls", str(endpoint_file), "--json"]) == EXIT_OK
+    [listed] = json.loads(capsys.readouterr().out)
+    assert listed == {"name": "pay.xml", "size": 2000, "mtime": listed["mtime"], "is_file": True}
     assert main(["sftp", "pull", str(endpoint_file), "--to", str(tmp_path / "got"), *ledger]) == 0
     assert "picked up" in capsys.readouterr().out
     assert (tmp_path / "got" / "pay.xml").read_bytes() == payment.read_bytes()
