@@ -398,14 +398,21 @@ def _sftp_metadata(items: Sequence[str]) -> dict[str, str]:
 
 
 def _byte_progress(label: str) -> Callable[[int, int], None] | None:
+    """Percent done on stderr for files of 1 MiB and more, when stderr is a terminal;
+    redrawn at most five times a second (callbacks come every 32 KiB)."""
     if not sys.stderr.isatty():
         return None
+    last_drawn = [0.0]
 
     def show(done: int, total: int) -> None:
-        if total >= _SFTP_PROGRESS_MIN_BYTES:
-            end = "\n" if done >= total else ""
-            line = f"\r{label}: {done * 100 // total:3d}% of {total:,} bytes"
-            print(line, end=end, file=sys.stderr)
+        finished = done >= total
+        if total < _SFTP_PROGRESS_MIN_BYTES or (
+            not finished and time.monotonic() - last_drawn[0] < 0.2
+        ):
+            return
+        last_drawn[0] = time.monotonic()
+        line = f"\r{label}: {done * 100 // total:3d}% of {total:,} bytes"
+        print(line, end="\n" if finished else "", file=sys.stderr)
 
     return show
 

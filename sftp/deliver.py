@@ -232,7 +232,7 @@ class Courier(EndpointAgent):
             partial = fs.stat(remote)
             if partial is not None and partial.size <= parcel.size:
                 offset = partial.size
-        progress = self._progress_for(remote)
+        progress = self._progress_for(parcel.final)
         try:
             with open(parcel.local_path, "rb") as source:
                 source.seek(offset)
