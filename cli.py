@@ -457,9 +457,12 @@ def _cmd_sftp_pull(args: argparse.Namespace) -> int:
             progress=lambda remote: _byte_progress(f"fetching {remote}"),
         )
         report = picker.pick_up(args.to, metadata=_sftp_metadata(args.meta))
+    # Files refused (unsafe names, fetches the server denied) need an operator: a scheduler
+    # sees them in the exit code, while everything else picked up stays picked up.
+    exit_code = EXIT_TRANSPORT if report.refused else EXIT_OK
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
-        return EXIT_OK
+        return exit_code
     for picked in report.picked:
         outcome = report.remote_outcomes.get(picked.remote_path, "")
         print(f"picked up  {picked.remote_path} -> {picked.local_path} ({outcome})")
@@ -472,7 +475,7 @@ def _cmd_sftp_pull(args: argparse.Namespace) -> int:
             print(f"{label:10} {item.remote_path}: {item.reason}")
     if not report.picked:
         print("nothing to pick up")
-    return EXIT_OK
+    return exit_code
 
 
 @_sftp_errors
