@@ -13,7 +13,7 @@ import socket
 import stat as stat_mode
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -74,11 +74,17 @@ class SftpSession:
         self._label = endpoint.label
         self._aborted = threading.Event()
         self._deadline_seconds = endpoint.timeouts.deadline
-        self._transport = _start_transport(endpoint.host, endpoint.port, endpoint.timeouts.connect)
+        known = _known_host_keys(endpoint)
+        self._transport = _start_transport(
+            endpoint.host,
+            endpoint.port,
+            endpoint.timeouts.connect,
+            preferred_key_types=[key.get_name() for key in known],
+        )
         self._watchdog = _Watchdog(self._abort)
         try:
             key = self._transport.get_remote_server_key()
-            self._fingerprint = _verify_host_key(endpoint, key)
+            self._fingerprint = _verify_host_key(endpoint, key, known)
             _authenticate(self._transport, endpoint)
             with self._translate("open sftp", None):
                 client = paramiko.SFTPClient.from_transport(self._transport)
@@ -287,7 +293,9 @@ def _classify(exc: Exception, *, alive: bool, **where: str | None) -> SftpError:
     return ConnectionLostError(f"unexpected {type(exc).__name__}: {exc}", **where)
 
 
-def _start_transport(host: str, port: int, timeout: float) -> paramiko.Transport:
+def _start_transport(
+    host: str, port: int, timeout: float, preferred_key_types: Sequence[str] = ()
+) -> paramiko.Transport:
     label = f"{host}:{port}"
     try:
         sock = socket.create_connection((host, port), timeout=timeout)
@@ -305,6 +313,14 @@ def _start_transport(host: str, port: int, timeout: float) -> paramiko.Transport
     transport.handshake_timeout = timeout
     transport.auth_timeout = timeout
     transport.channel_timeout = timeout
+    if preferred_key_types:
+        # Ask first for the key types we hold pins for: a server with several host keys
+        # would otherwise present its preferred one, which we may not know.
+        options = transport.get_security_options()
+        wanted = set(_negotiation_names(preferred_key_types))
+        options.key_types = [name for name in options.key_types if name in wanted] + [
+            name for name in options.key_types if name not in wanted
+        ]
     try:
         # start_client returns quietly when its timeout passes mid-handshake; asking for the
         # server key is what tells a finished handshake from an unfinished one.
@@ -320,24 +336,39 @@ def _start_transport(host: str, port: int, timeout: float) -> paramiko.Transport
     return transport
 
 
-def _verify_host_key(endpoint: SftpEndpoint, key: paramiko.PKey) -> str:
+def _negotiation_names(key_types: Sequence[str]) -> list[str]:
+    """known_hosts says ``ssh-rsa``; key exchange offers RSA keys as the SHA-2 signatures."""
+    names = list(key_types)
+    if "ssh-rsa" in names:
+        names += ["rsa-sha2-512", "rsa-sha2-256"]
+    return names
+
+
+def _known_host_keys(endpoint: SftpEndpoint) -> list[paramiko.PKey]:
+    """The keys the endpoint's known_hosts file holds for its host and port."""
+    path = endpoint.host_keys.known_hosts
+    if path is None:
+        return []
+    host_keys = paramiko.HostKeys()
+    try:
+        host_keys.load(str(path))
+    except OSError as exc:
+        raise EndpointConfigError(
+            f"cannot read known_hosts file {path} ({exc.strerror})",
+            host=endpoint.label,
+            operation="verify host key",
+        ) from None
+    entry = host_keys.lookup(known_hosts_name(endpoint.host, endpoint.port))
+    return list(entry.values()) if entry is not None else []
+
+
+def _verify_host_key(
+    endpoint: SftpEndpoint, key: paramiko.PKey, known: Sequence[paramiko.PKey]
+) -> str:
     fingerprint = key.fingerprint
     pins = endpoint.host_keys
     if fingerprint in pins.fingerprints:
         return fingerprint
-    known: list[paramiko.PKey] = []
-    if pins.known_hosts is not None:
-        host_keys = paramiko.HostKeys()
-        try:
-            host_keys.load(str(pins.known_hosts))
-        except OSError as exc:
-            raise EndpointConfigError(
-                f"cannot read known_hosts file {pins.known_hosts} ({exc.strerror})",
-                host=endpoint.label,
-                operation="verify host key",
-            ) from None
-        entry = host_keys.lookup(known_hosts_name(endpoint.host, endpoint.port))
-        known = list(entry.values()) if entry is not None else []
     if any(candidate.asbytes() == key.asbytes() for candidate in known):
         return fingerprint
     expected = sorted({*pins.fingerprints, *(candidate.fingerprint for candidate in known)})

@@ -23,7 +23,7 @@ SSHD = Path("/usr/sbin/sshd")
 _CONFIG = """\
 ListenAddress 127.0.0.1
 HostKey {folder}/host_ed25519
-PidFile {folder}/sshd-{port}.pid
+{extra_host_keys}PidFile {folder}/sshd-{port}.pid
 AuthorizedKeysFile {folder}/authorized_keys
 AllowUsers {user}
 PubkeyAuthentication yes
@@ -40,9 +40,9 @@ Subsystem sftp internal-sftp -d {root} {sftp_flags}
 """
 
 
-def keygen(path: Path) -> None:
+def keygen(path: Path, key_type: str = "ed25519") -> None:
     subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)],
+        ["ssh-keygen", "-q", "-t", key_type, "-N", "", "-f", str(path)],
         check=True,
         capture_output=True,
     )
@@ -71,6 +71,7 @@ class SshServer:
     folder: Path
     root: Path
     sftp_flags: str = ""
+    extra_host_keys: tuple[Path, ...] = ()
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -94,6 +95,7 @@ class SshServer:
                 user=getpass.getuser(),
                 root=self.root,
                 sftp_flags=self.sftp_flags,
+                extra_host_keys="".join(f"HostKey {key}\n" for key in self.extra_host_keys),
             )
         )
         log = open(self.folder / f"sshd-{self.port}.log", "ab")  # noqa: SIM115 (lives with sshd)

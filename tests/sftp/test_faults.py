@@ -324,6 +324,25 @@ def test_unknown_host_is_refused_and_known_hosts_pins_work(rig: Rig) -> None:
     rig.deliver_once(payment, host_keys=pinned_by_file)
 
 
+def test_a_server_with_several_keys_is_asked_for_the_pinned_one(rig: Rig) -> None:
+    rsa = rig.scratch / "host_rsa"
+    keygen(rsa, "rsa")
+    server = SshServer(folder=rig.sshd.folder, root=rig.sshd.root, extra_host_keys=(rsa,))
+    server.start()
+    try:
+        known_hosts = rig.scratch / "known_hosts"
+        key_type, key = rsa.with_suffix(".pub").read_text().split()[:2]
+        known_hosts.write_text(f"[127.0.0.1]:{server.port} {key_type} {key}\n")
+
+        rig.deliver_once(
+            write_file(rig.scratch / "pay.xml", 100),
+            port=server.port,
+            host_keys={"known_hosts": str(known_hosts)},
+        )
+    finally:
+        server.stop()
+
+
 def test_unauthorised_client_key_is_refused_without_retrying(
     rig: Rig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
