@@ -147,7 +147,11 @@ class SftpSession:
                 # Many reads in flight for throughput. For small files the prefetch thread
                 # costs more than it saves: plain reads are one round trip per 32 KiB.
                 remote.prefetch(size)
-            return copy_chunks(remote, sink, done=0, total=size, progress=progress)
+            # Stopping at the size seen at open saves the round trip that would only say
+            # "end of file"; a file that grew meanwhile is caught by the caller's stat.
+            return copy_chunks(
+                remote, sink, done=0, total=size, progress=progress, stop_at_total=True
+            )
 
     def rename(self, source: str, target: str) -> None:
         with self._translate("rename", target):

@@ -107,6 +107,7 @@ class Ledger:
             # Autocommit mode: each statement commits on its own unless inside _transaction.
             self._db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._synchronous = ""  # set per transaction, see _transaction
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise LocalFileError(f"cannot open ledger {path}: {exc}", operation="ledger") from exc
@@ -254,7 +255,10 @@ class Ledger:
 
     @contextmanager
     def _transaction(self, *, durable: bool) -> Iterator[None]:
-        self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        level = "FULL" if durable else "NORMAL"
+        if level != self._synchronous:
+            self._db.execute(f"PRAGMA synchronous={level}")
+            self._synchronous = level
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield

@@ -31,11 +31,18 @@ class ByteSource(Protocol):
 
 
 def copy_chunks(
-    source: ByteSource, sink: ByteSink, *, done: int, total: int, progress: Progress | None
+    source: ByteSource,
+    sink: ByteSink,
+    *,
+    done: int,
+    total: int,
+    progress: Progress | None,
+    stop_at_total: bool = False,
 ) -> int:
-    """Copy ``source`` to its end in ``CHUNK`` pieces, reporting (done, total) after each;
-    ``done`` is where the copy starts (non-zero when resuming). Returns the final ``done``."""
-    while chunk := source.read(CHUNK):
+    """Copy ``source`` to its end (or, with ``stop_at_total``, until ``total`` bytes) in
+    ``CHUNK`` pieces, reporting (done, total) after each; ``done`` is where the copy starts
+    (non-zero when resuming). Returns the final ``done``."""
+    while not (stop_at_total and done >= total) and (chunk := source.read(CHUNK)):
         sink.write(chunk)
         done += len(chunk)
         if progress is not None:
