@@ -11,10 +11,14 @@ from types import MappingProxyType
 
 from erengine.codecs.base import Codec
 from erengine.codecs.records.codec import RECORDS_CODEC
+from erengine.codecs.swift.codec import SWIFT_CODEC
+from erengine.codecs.xml.codec import XML_CODEC
 
 CODECS: Mapping[str, Codec] = MappingProxyType(
     {
         "fixed": RECORDS_CODEC,
         "delimited": RECORDS_CODEC,
+        "swift": SWIFT_CODEC,
+        "xml": XML_CODEC,
     }
 )

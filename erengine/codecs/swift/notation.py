@@ -138,6 +138,7 @@ def compile_notation(
     span: SourceSpan | None = None,
     choices: Mapping[str, Sequence[str]] | None = None,
     charsets: Mapping[str, SwiftCharset] | None = None,
+    lenient_decimals: bool = False,
 ) -> FieldNotation:
     """Compile SWIFT field notation such as ``6!n[4!n]2a[1!a]15d1!a3!c16x[//16x]``.
 
@@ -145,8 +146,9 @@ def compile_notation(
     named parts to listed values, which also settles ambiguous splits: with ``mark`` limited
     to C, D, RC and RD, ``CR`` reads as mark ``C`` plus funds code ``R``. ``charsets`` binds
     a text set (x, y or z) to another set, e.g. ``{"x": ANY_PRINTABLE}`` for a bank whose
-    files carry umlauts. Mistakes raise ConfigError (CFG650 syntax, CFG651 names, CFG652
-    options) naming the column in the notation.
+    files carry umlauts. ``lenient_decimals`` reads decimals whose comma is missing (``500``),
+    a tolerance some banks need; they are still written with it. Mistakes raise ConfigError
+    (CFG650 syntax, CFG651 names, CFG652 options) naming the column in the notation.
     """
     chosen = dict(choices or {})
     bound = dict(charsets or {})
@@ -161,7 +163,13 @@ def compile_notation(
         )
     syntax = parse_notation(notation, span)
     compiled = compile_elements(
-        syntax, notation=notation, parts=parts, choices=chosen, charsets=bound, span=span
+        syntax,
+        notation=notation,
+        parts=parts,
+        choices=chosen,
+        charsets=bound,
+        span=span,
+        lenient_decimals=lenient_decimals,
     )
     by_name: dict[str, PartMatcher | OptionalGroup] = {}
     _index_parts(compiled.elements, by_name)

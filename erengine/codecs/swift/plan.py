@@ -62,6 +62,8 @@ class PartMatcher:
     choices: tuple[str, ...]  # allowed values, longest first; empty: any that fits
     stop_before: tuple[str, ...]  # separators this part never contains
     pattern: re.Pattern[str]  # the part alone, for error analysis
+    # A decimal whose comma may be missing (``500`` for ``500,``): a bank tolerance, opt-in.
+    comma_optional: bool = False
 
     @property
     def is_decimal(self) -> bool:
@@ -118,11 +120,19 @@ def compile_elements(
     choices: Mapping[str, Sequence[str]],
     charsets: Mapping[str, SwiftCharset],
     span: SourceSpan | None,
+    lenient_decimals: bool = False,
 ) -> CompiledElements:
     shaped = _optional_lines(syntax)
     slots = _count_parts(shaped)
     names = _part_names(notation, slots, parts, span)
-    builder = _Builder(iter(names), choices, {**SWIFT_CHARSETS, **charsets}, notation, span)
+    builder = _Builder(
+        iter(names),
+        choices,
+        {**SWIFT_CHARSETS, **charsets},
+        notation,
+        span,
+        lenient_decimals=lenient_decimals,
+    )
     elements = builder.sequence(shaped, follow=frozenset())
     unknown = sorted(set(choices) - set(builder.chosen))
     if unknown:
@@ -244,8 +254,11 @@ class _Builder:
         charsets: Mapping[str, SwiftCharset],
         notation: str,
         span: SourceSpan | None,
+        *,
+        lenient_decimals: bool,
     ) -> None:
         self.names = names
+        self.lenient_decimals = lenient_decimals
         self.choices = choices
         self.charsets = charsets
         self.notation = notation
@@ -291,6 +304,7 @@ class _Builder:
         free = PartMatcher(
             name, item.source, item.offset, charset, item.min_length, item.max_length,
             item.max_lines, choices=(), stop_before=stop_before, pattern=_UNCOMPILED,
+            comma_optional=self.lenient_decimals and item.source.endswith("d"),
         )  # fmt: skip
         free = replace(free, pattern=re.compile(_part_body(free)))
         if name not in self.choices:
@@ -349,7 +363,8 @@ def _part_body(part: PartMatcher) -> str:
     if part.is_decimal:
         # The run of digits and commas fits the length; then digits, one comma, digits.
         run = f"[0-9,]{{{part.min_length - 1},{part.max_length - 1}}}+"
-        return f"(?=[0-9]{run}(?![0-9,]))[0-9]++,[0-9]*+"
+        comma = ",?+" if part.comma_optional else ","
+        return f"(?=[0-9]{run}(?![0-9,]))[0-9]++{comma}[0-9]*+"
     unit = part.charset.regex_class
     if part.stop_before:
         unit = "(?:(?!" + "|".join(re.escape(text) for text in part.stop_before) + ")" + unit + ")"

@@ -1,0 +1,580 @@
+"""Compiling a SWIFT MT format document into an immutable plan.
+
+Passes: compile every tag's notation once (for reading, with the bank's tolerances, and for
+writing, strict), give each part its codec and its model bindings (checked against the
+model), compile expressions (computed parts, derived values, totals, checks, page joining),
+and split sub-field schemes into precompiled key patterns. The plan holds no YAML: frozen
+slotted dataclasses and tuples, each node with its span and config path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from erengine.codecs.base import ModelPath, PathCheck
+from erengine.codecs.leaf import LeafCodec
+from erengine.codecs.records.access import Getter, getter, setter
+from erengine.codecs.swift.charsets import ANY_PRINTABLE
+from erengine.codecs.swift.notation import FieldNotation, compile_notation
+from erengine.codecs.swift.subfields import (
+    LeadingText,
+    ScopeSetter,
+    SubfieldScheme,
+    SubfieldTarget,
+    compile_key_pattern,
+)
+from erengine.codecs.swift.values import swift_leaf
+from erengine.config.catalog import ResolvedDocument
+from erengine.config.schema.swift import (
+    SubfieldSchemeSpec,
+    SwiftFileSpec,
+    SwiftFormatDocument,
+    SwiftGroupSpec,
+    SwiftPartSpec,
+    SwiftTagSpec,
+)
+from erengine.config.yaml_spans import DataPath, format_path
+from erengine.errors import ConfigError, ErrorCollector, SourceSpan
+from erengine.expr import Expression, ExpressionCompiler
+
+PartKind = Literal["bind", "value", "const", "ignore"]
+
+BAD_CODEC = "CFG660"
+BAD_SCOPE = "CFG661"
+BAD_SUBFIELDS = "CFG662"
+BAD_PART = "CFG663"
+
+
+@dataclass(frozen=True, slots=True)
+class PartPlan:
+    name: str
+    kind: PartKind
+    codec: LeafCodec
+    getters: tuple[Getter, ...]  # one per bound path
+    setters: tuple[ScopeSetter, ...]
+    expression: Expression | None
+    const: str | None
+    near: str | None  # the part giving the year of a month-day date
+    default: str | None  # written when the part has no value
+    # Several lines (``6*65x``): banks wrap text where a line is full, so the model holds the
+    # lines joined as one text (the writer wraps it again at the line length).
+    multi_line: bool
+    span: SourceSpan | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListTarget:
+    """A model list inside a scope item: ``statement.balances`` is (``statement``, keys)."""
+
+    scope: str
+    keys: tuple[str, ...]
+
+    def items(self, scope: Mapping[str, Any]) -> list[Any]:
+        value: Any = scope.get(self.scope)
+        for key in self.keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        return value if isinstance(value, list) else []
+
+    def append(self, scope: dict[str, Any], item: dict[str, Any]) -> int:
+        target: dict[str, Any] = scope[self.scope]
+        for key in self.keys[:-1]:
+            target = target.setdefault(key, {})
+        items: list[Any] = target.setdefault(self.keys[-1], [])
+        items.append(item)
+        return len(items) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class TagPlan:
+    tag: str
+    reading: FieldNotation  # with the format's tolerances
+    writing: FieldNotation  # strict SWIFT
+    parts: tuple[PartPlan, ...]
+    optional: bool
+    repeat: bool
+    one_of: str | None
+    items: ListTarget | None  # each occurrence is an item of this list
+    item_name: str | None
+    implies: tuple[tuple[str, Any], ...]
+    subfields: SubfieldScheme | None
+    subfield_part: str | None  # the text part the scheme splits
+    span: SourceSpan | None
+    config_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedPlan:
+    getter: Getter
+    setter: ScopeSetter
+    expression: Expression
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPlan:
+    name: str
+    items: ListTarget
+    item_name: str
+    first_items: tuple[tuple[str, ListTarget], ...]
+    derived: tuple[DerivedPlan, ...]
+    tags: tuple[TagPlan, ...]
+
+
+Slot = TagPlan | GroupPlan
+
+
+@dataclass(frozen=True, slots=True)
+class TotalPlan:
+    name: str
+    group: str
+    summand: Expression
+
+
+@dataclass(frozen=True, slots=True)
+class CheckPlan:
+    name: str
+    expected: Expression
+    found: Expression
+    when: Expression | None
+    warning: bool
+    span: SourceSpan | None
+
+
+@dataclass(frozen=True, slots=True)
+class PagesPlan:
+    continued: Expression
+    continues: Expression
+    same: Expression
+
+
+@dataclass(frozen=True, slots=True)
+class SwiftPlan:
+    name: str
+    version: str
+    file: SwiftFileSpec
+    list_key: str  # the root list of message items, e.g. "statements"
+    item_name: str
+    slots: tuple[Slot, ...]
+    totals: tuple[TotalPlan, ...]
+    checks: tuple[CheckPlan, ...]
+    pages: PagesPlan | None
+    known_tags: frozenset[str]
+    skip_tags: frozenset[str]
+
+
+def compile_swift_format(
+    document: ResolvedDocument,
+    *,
+    expressions: ExpressionCompiler,
+    check_path: PathCheck | None,
+) -> SwiftPlan:
+    """Compile a SWIFT format; all its mistakes are raised together."""
+    spec = document.spec
+    assert isinstance(spec, SwiftFormatDocument)
+    compiler = _Compiler(document, spec, expressions, check_path)
+    plan = compiler.compile()
+    compiler.errors.raise_if_any()
+    return plan
+
+
+class _Compiler:
+    def __init__(
+        self,
+        document: ResolvedDocument,
+        spec: SwiftFormatDocument,
+        expressions: ExpressionCompiler,
+        check_path: PathCheck | None,
+    ) -> None:
+        self.document = document
+        self.spec = spec
+        self.expressions = expressions
+        self.check_path = check_path
+        self.errors = ErrorCollector()
+        # Scope name -> model path of the list its item belongs to.
+        self.scopes: dict[str, ModelPath] = {}
+        self.schemes: dict[str, SubfieldScheme] = {}
+
+    def span(self, path: DataPath) -> SourceSpan | None:
+        return self.document.span(path)
+
+    def compile(self) -> SwiftPlan:
+        message = self.spec.message
+        list_key = message.for_each
+        self.scopes[message.as_] = (list_key,)
+        slots: list[Slot] = []
+        for index, item in enumerate(message.tags):
+            where: DataPath = ("message", "tags", index)
+            if isinstance(item, SwiftGroupSpec):
+                slots.append(self.group(item, where))
+            else:
+                slots.append(self.tag(item, where))
+        totals = tuple(
+            TotalPlan(name, total.group, self.expression(total.sum, ("message", "totals", name)))
+            for name, total in message.totals.items()
+        )
+        checks = tuple(
+            CheckPlan(
+                check.name,
+                self.expression(check.expected, ("message", "checks", index, "expected")),
+                self.expression(check.found, ("message", "checks", index, "found")),
+                self.expression(check.when, ("message", "checks", index, "when"))
+                if check.when
+                else None,
+                check.severity == "warning",
+                self.span(("message", "checks", index)),
+            )
+            for index, check in enumerate(message.checks)
+        )
+        pages = None
+        if message.pages is not None:
+            pages = PagesPlan(
+                self.expression(message.pages.continued, ("message", "pages", "continued")),
+                self.expression(message.pages.continues, ("message", "pages", "continues")),
+                self.expression(message.pages.same, ("message", "pages", "same")),
+            )
+        known = {tag.tag for tag in _all_tags(slots)} | set(self.spec.file.skip_tags)
+        return SwiftPlan(
+            name=self.document.name,
+            version=self.document.version,
+            file=self.spec.file,
+            list_key=list_key,
+            item_name=message.as_,
+            slots=tuple(slots),
+            totals=totals,
+            checks=checks,
+            pages=pages,
+            known_tags=frozenset(known),
+            skip_tags=frozenset(self.spec.file.skip_tags),
+        )
+
+    # -- scopes and paths --------------------------------------------------------------
+
+    def list_target(self, dotted: str, where: DataPath) -> ListTarget | None:
+        path = tuple(dotted.split("."))
+        if len(path) < 2 or path[0] not in self.scopes:
+            self.errors.add(
+                ConfigError(
+                    BAD_SCOPE,
+                    f"`{dotted}` must start with an item name in scope "
+                    f"({', '.join(sorted(self.scopes))})",
+                    span=self.span(where),
+                    config_path=format_path(where),
+                )
+            )
+            return None
+        self.check_model_path(path, where)
+        return ListTarget(path[0], path[1:])
+
+    def model_path(self, path: ModelPath) -> ModelPath:
+        return self.scopes[path[0]] + path[1:]
+
+    def check_model_path(self, path: ModelPath, where: DataPath) -> bool:
+        if path[0] not in self.scopes:
+            self.errors.add(
+                ConfigError(
+                    BAD_SCOPE,
+                    f"`{'.'.join(path)}` must start with an item name in scope "
+                    f"({', '.join(sorted(self.scopes))})",
+                    span=self.span(where),
+                    config_path=format_path(where),
+                )
+            )
+            return False
+        if self.check_path is not None:
+            problem = self.check_path(self.model_path(path), self.span(where), format_path(where))
+            if problem is not None:
+                self.errors.add(problem)
+                return False
+        return True
+
+    def binding(self, dotted: str, where: DataPath) -> tuple[Getter, ScopeSetter] | None:
+        path = tuple(dotted.split("."))
+        if len(path) < 2 or not self.check_model_path(path, where):
+            if len(path) < 2:
+                self.check_model_path(("?",), where)
+            return None
+        return getter(path), _scope_setter(path)
+
+    def expression(self, source: str, where: DataPath) -> Expression:
+        try:
+            return self.expressions.compile(
+                source, span=self.span(where), config_path=format_path(where)
+            )
+        except ConfigError as error:
+            self.errors.add(error)
+            return self.expressions.compile("{{ none }}")
+
+    def codec(self, spec: str | None, decimal: bool, where: DataPath) -> LeafCodec:
+        try:
+            return swift_leaf(spec, decimal=decimal)
+        except ValueError as error:
+            self.errors.add(
+                ConfigError(
+                    BAD_CODEC, str(error), span=self.span(where), config_path=format_path(where)
+                )
+            )
+            return swift_leaf(None, decimal=False)
+
+    def implied(
+        self, implies: Mapping[str, str | int | bool], prefix: str | None, where: DataPath
+    ) -> tuple[ScopeSetter, ...]:
+        setters: list[ScopeSetter] = []
+        for dotted, value in implies.items():
+            full = f"{prefix}.{dotted}" if prefix else dotted
+            bound = self.binding(full, (*where, dotted))
+            if bound is not None:
+                setters.append(_constant_setter(bound[1], value))
+        return tuple(setters)
+
+    # -- tags and groups -----------------------------------------------------------------
+
+    def group(self, spec: SwiftGroupSpec, where: DataPath) -> GroupPlan:
+        item_name = spec.as_ or spec.group
+        items = self.list_target(spec.for_each, (*where, "for_each"))
+        if items is not None:
+            self.scopes[item_name] = self.scopes[items.scope] + items.keys
+        first_items: list[tuple[str, ListTarget]] = []
+        for name, dotted in spec.first_item.items():
+            target = self.list_target(dotted, (*where, "first_item", name))
+            if target is not None:
+                self.scopes[name] = self.scopes[target.scope] + target.keys
+                first_items.append((name, target))
+        tags = tuple(self.tag(tag, (*where, "tags", index)) for index, tag in enumerate(spec.tags))
+        derived: list[DerivedPlan] = []
+        for index, item in enumerate(spec.derived):
+            bound = self.binding(item.bind, (*where, "derived", index, "bind"))
+            expression = self.expression(item.value, (*where, "derived", index, "value"))
+            if bound is not None:
+                derived.append(DerivedPlan(bound[0], bound[1], expression, item.bind))
+        return GroupPlan(
+            spec.group,
+            items or ListTarget(item_name, ("?",)),
+            item_name,
+            tuple(first_items),
+            tuple(derived),
+            tags,
+        )
+
+    def tag(self, spec: SwiftTagSpec, where: DataPath) -> TagPlan:
+        items = None
+        if spec.for_each is not None and spec.as_ is not None:
+            items = self.list_target(spec.for_each, (*where, "for_each"))
+            if items is not None:
+                self.scopes[spec.as_] = self.scopes[items.scope] + items.keys
+        names = [part.name for part in spec.parts]
+        choices = dict(spec.choices)
+        span = self.span((*where, "notation"))
+        file = self.spec.file
+        try:
+            writing = compile_notation(spec.notation, parts=names, span=span, choices=choices)
+            reading = compile_notation(
+                spec.notation,
+                parts=names,
+                span=span,
+                choices=choices,
+                charsets={"x": ANY_PRINTABLE, "y": ANY_PRINTABLE, "z": ANY_PRINTABLE}
+                if spec.any_characters
+                else None,
+                lenient_decimals=file.lenient_decimals,
+            )
+        except ConfigError as error:
+            self.errors.add(error)
+            writing = reading = compile_notation("65x", parts=["text"])
+            names = ["text"]
+        decimal_parts = {
+            name for name, part in writing.by_name.items() if getattr(part, "is_decimal", False)
+        }
+        multi_line_parts = {
+            name for name, part in writing.by_name.items() if getattr(part, "max_lines", 1) > 1
+        }
+        parts = tuple(
+            self.part(
+                part,
+                part.name in decimal_parts,
+                part.name in multi_line_parts,
+                (*where, "parts", index),
+            )
+            for index, part in enumerate(spec.parts)
+            if part.name in names
+        )
+        subfields, subfield_part = None, None
+        if spec.subfields is not None:
+            subfields = self.scheme(spec.subfields, (*where, "subfields"))
+            # The free text is the last part (`6*65x` of :86:).
+            subfield_part = spec.parts[-1].name
+        implies = tuple(spec.implies.items())
+        if items is not None and spec.as_ is not None:
+            for dotted in spec.implies:
+                self.check_model_path((spec.as_, *dotted.split(".")), (*where, "implies", dotted))
+        return TagPlan(
+            tag=spec.tag,
+            reading=reading,
+            writing=writing,
+            parts=parts,
+            optional=spec.optional,
+            repeat=spec.repeat,
+            one_of=spec.one_of,
+            items=items,
+            item_name=spec.as_,
+            implies=implies,
+            subfields=subfields,
+            subfield_part=subfield_part,
+            span=self.span(where),
+            config_path=format_path(where),
+        )
+
+    def part(
+        self, spec: SwiftPartSpec, decimal: bool, multi_line: bool, where: DataPath
+    ) -> PartPlan:
+        codec = self.codec(spec.format, decimal, (*where, "format"))
+        getters: list[Getter] = []
+        setters: list[ScopeSetter] = []
+        kind: PartKind = "ignore"
+        expression = None
+        if spec.bind is not None:
+            kind = "bind"
+            paths = [spec.bind] if isinstance(spec.bind, str) else spec.bind
+            for index, dotted in enumerate(paths):
+                at = (*where, "bind") if isinstance(spec.bind, str) else (*where, "bind", index)
+                bound = self.binding(dotted, at)
+                if bound is not None:
+                    getters.append(bound[0])
+                    setters.append(bound[1])
+        elif spec.value is not None:
+            kind = "value"
+            expression = self.expression(spec.value, (*where, "value"))
+        elif spec.const is not None:
+            kind = "const"
+        return PartPlan(
+            spec.name,
+            kind,
+            codec,
+            tuple(getters),
+            tuple(setters),
+            expression,
+            spec.const,
+            spec.near,
+            spec.default,
+            multi_line,
+            self.span(where),
+        )
+
+    # -- sub-field schemes ----------------------------------------------------------------
+
+    def scheme(self, name: str, where: DataPath) -> SubfieldScheme | None:
+        cached = self.schemes.get(name)
+        if cached is not None:
+            return cached
+        spec = self.spec.subfields.get(name)
+        if spec is None:
+            self.errors.add(
+                ConfigError(
+                    BAD_SUBFIELDS,
+                    f"no sub-field scheme `{name}`",
+                    span=self.span(where),
+                    config_path=format_path(where),
+                    hint="declare it under `subfields`"
+                    + (
+                        f"; there are {', '.join(sorted(self.spec.subfields))}"
+                        if self.spec.subfields
+                        else ""
+                    ),
+                )
+            )
+            return None
+        scheme = self.compile_scheme(name, spec, ("subfields", name))
+        self.schemes[name] = scheme
+        return scheme
+
+    def compile_scheme(
+        self, name: str, spec: SubfieldSchemeSpec, where: DataPath
+    ) -> SubfieldScheme:
+        keys = tuple(spec.keys)
+        leading = None
+        if spec.leading is not None:
+            bound = self.binding(spec.leading.bind, (*where, "leading", "bind"))
+            if bound is not None:
+                leading = LeadingText(
+                    spec.leading.length,
+                    spec.leading.pattern_digits,
+                    swift_leaf(None, decimal=False),
+                    bound[1],
+                    self.implied(spec.leading.implies, None, (*where, "leading", "implies")),
+                )
+        targets: list[SubfieldTarget] = []
+        for index, item in enumerate(spec.fields):
+            at = (*where, "fields", index)
+            unknown = sorted(set(item.keys) - set(keys))
+            if unknown:
+                self.errors.add(
+                    ConfigError(
+                        BAD_SUBFIELDS,
+                        f"keys {', '.join(unknown)} are not among the scheme's keys",
+                        span=self.span((*at, "keys")),
+                        config_path=format_path((*at, "keys")),
+                    )
+                )
+            setters: list[ScopeSetter] = []
+            nested = None
+            if item.bind is not None:
+                paths = [item.bind] if isinstance(item.bind, str) else item.bind
+                for dotted in paths:
+                    bound = self.binding(dotted, (*at, "bind"))
+                    if bound is not None:
+                        setters.append(bound[1])
+            elif item.subfields is not None:
+                if item.subfields == name:
+                    self.errors.add(
+                        ConfigError(
+                            BAD_SUBFIELDS,
+                            f"scheme `{name}` cannot split its own sub-fields",
+                            span=self.span((*at, "subfields")),
+                            config_path=format_path((*at, "subfields")),
+                        )
+                    )
+                else:
+                    nested = self.scheme(item.subfields, (*at, "subfields"))
+            targets.append(
+                SubfieldTarget(
+                    tuple(item.keys),
+                    item.join,
+                    self.codec(item.format, False, (*at, "format")),
+                    tuple(setters),
+                    nested,
+                    self.implied(item.implies, None, (*at, "implies")),
+                    f"{name} {'/'.join(item.keys)}",
+                )
+            )
+        return SubfieldScheme(
+            name,
+            compile_key_pattern(spec.prefix, spec.suffix, keys),
+            spec.unwrap,
+            leading,
+            tuple(targets),
+        )
+
+
+def _all_tags(slots: Sequence[Slot]) -> list[TagPlan]:
+    tags: list[TagPlan] = []
+    for slot in slots:
+        tags.extend(slot.tags if isinstance(slot, GroupPlan) else [slot])
+    return tags
+
+
+def _scope_setter(path: ModelPath) -> ScopeSetter:
+    # A date part and a time part bound to one path make one datetime (MT942 :13D:).
+    set_in_item = setter(path, in_item=True, combines=True)
+
+    def set_value(scope: dict[str, Any], value: Any) -> None:
+        set_in_item(scope, scope, value)
+
+    return set_value
+
+
+def _constant_setter(set_value: ScopeSetter, value: Any) -> ScopeSetter:
+    def set_constant(scope: dict[str, Any], _: Any) -> None:
+        set_value(scope, value)
+
+    return set_constant

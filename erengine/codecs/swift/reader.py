@@ -1,0 +1,509 @@
+"""Reading SWIFT MT files through a compiled plan: messages into model items, streaming.
+
+Each message becomes one item of the plan's root list (a statement); the items of repeated
+groups (entries) are yielded as they complete, the message's item when the message ends.
+Tags are placed by the declared order: a tag may stand at or after the current position,
+mandatory tags skipped on the way are reported, a tag that belongs earlier is out of order.
+Field errors are collected (file, line, column, message number, tag and notation part) and
+the reader goes on with the next field; checks marked as warnings (the balance check) go to
+the read report. A statement continued over several messages is held until its last page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, BinaryIO
+
+from erengine.codecs.base import ListItem, ReadReport
+from erengine.codecs.leaf import LeafError
+from erengine.codecs.swift.format_plan import GroupPlan, PartPlan, SwiftPlan, TagPlan
+from erengine.codecs.swift.subfields import SubfieldScheme
+from erengine.codecs.swift.tokenizer import SwiftField, SwiftMessage, iter_messages
+from erengine.codecs.swift.values import month_day_near
+from erengine.errors import DataPosition, ErengineError, ErrorCollector, ParseError
+from erengine.expr import Expression
+
+VALUE_DOES_NOT_FIT = "PRS330"
+COMPUTED_MISMATCH = "PRS331"
+CONSTANT_MISMATCH = "PRS332"
+TAG_OUT_OF_ORDER = "PRS340"
+TAG_MISSING = "PRS341"
+CHECK_FAILED = "PRS342"
+EXPRESSION_FAILED = "PRS343"
+
+
+@dataclass(slots=True)
+class _MessageState:
+    """Where reading one message stands."""
+
+    message: SwiftMessage
+    scope: dict[str, Any]
+    cursor: int = 0
+    seen: set[int] = field(default_factory=set)
+    one_of_seen: set[str] = field(default_factory=set)
+    group: GroupPlan | None = None
+    group_tag: int = 0
+    item: dict[str, Any] | None = None
+    firsts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    page_settled: bool = False
+    # A field of the message did not read: sums and checks over it would only add noise.
+    failed: bool = False
+
+
+@dataclass(slots=True)
+class _Held:
+    """A statement whose last page is still to come."""
+
+    item: dict[str, Any]
+    same: Any
+    counts: dict[str, int]
+
+
+class SwiftReader:
+    """Iterate to read; ``root`` holds the file-level data once iteration ends."""
+
+    def __init__(
+        self,
+        plan: SwiftPlan,
+        stream: BinaryIO,
+        *,
+        file_name: str | None = None,
+        attach: bool = False,
+        context: dict[str, Any] | None = None,
+        error_limit: int = 100,
+    ) -> None:
+        self.plan = plan
+        self.stream = stream
+        self.file_name = file_name or "<data>"
+        self.attach = attach
+        self.context = context or {}
+        self.report = ReadReport()
+        self.errors = ErrorCollector(limit=error_limit)
+        self.root: dict[str, Any] = {}
+        self.held: _Held | None = None
+        self.item_count = 0
+        self.list_counts: dict[str, int] = {}
+
+    def __iter__(self) -> Iterator[ListItem]:
+        plan = self.plan
+        for message in iter_messages(
+            self.stream,
+            file_name=self.file_name,
+            encoding=plan.file.encoding,
+            known_tags=plan.known_tags,
+            strip_trailing_spaces=plan.file.strip_trailing_spaces,
+        ):
+            yield from self.read_message(message)
+        if self.held is not None:
+            yield self.finish_item(self.held.item)
+            self.held = None
+        self.errors.raise_if_any()
+
+    # -- messages -------------------------------------------------------------------------
+
+    def read_message(self, message: SwiftMessage) -> Iterator[ListItem]:
+        plan = self.plan
+        item: dict[str, Any] = {}
+        totals: dict[str, Any] = {total.name: Decimal(0) for total in plan.totals}
+        scope: dict[str, Any] = {plan.item_name: item, "totals": totals, "context": self.context}
+        state = _MessageState(message, scope)
+        for swift_field in message:
+            if swift_field.tag in plan.skip_tags:
+                continue
+            yield from self.place(state, swift_field)
+        yield from self.close_group(state)
+        yield from self.settle_page(state)
+        self.check_mandatory(state)
+        self.run_checks(state)
+        self.report.records += 1
+        yield from self.end_of_message(state)
+
+    def end_of_message(self, state: _MessageState) -> Iterator[ListItem]:
+        item = state.scope[self.plan.item_name]
+        pages = self.plan.pages
+        if pages is not None and self.evaluate(pages.continued, state, "pages.continued"):
+            if self.held is None or self.held.item is not item:
+                same = self.evaluate(pages.same, state, "pages.same")
+                self.held = _Held(item, same, dict(self.list_counts))
+            return
+        if self.held is not None and self.held.item is item:
+            self.held = None
+        yield self.finish_item(item)
+
+    def finish_item(self, item: dict[str, Any]) -> ListItem:
+        list_key = self.plan.list_key
+        if self.attach:
+            self.root.setdefault(list_key, []).append(item)
+        index = self.item_count
+        self.item_count += 1
+        self.list_counts.clear()
+        return ListItem((list_key,), index, item, self.root)
+
+    def settle_page(self, state: _MessageState) -> Iterator[ListItem]:
+        """Before the first group item (or at the end): does this message continue one held?"""
+        if state.page_settled:
+            return
+        state.page_settled = True
+        held, pages = self.held, self.plan.pages
+        if held is None or pages is None:
+            return
+        if self.evaluate(pages.continues, state, "pages.continues") and (
+            self.evaluate(pages.same, state, "pages.same") == held.same
+        ):
+            page = state.scope[self.plan.item_name]
+            _merge_page(held.item, page)
+            state.scope[self.plan.item_name] = held.item
+            self.list_counts.update(held.counts)
+            return
+        self.held = None
+        yield self.finish_item(held.item)
+
+    # -- placing tags in order ------------------------------------------------------------
+
+    def place(self, state: _MessageState, swift_field: SwiftField) -> Iterator[ListItem]:
+        tag = swift_field.tag
+        group = state.group
+        if group is not None:
+            tags = group.tags
+            if tags[0].tag == tag:
+                yield from self.close_group(state)
+                self.open_group_item(state, group)
+                self.read_tag(state, swift_field, tags[0])
+                return
+            for index in range(state.group_tag, len(tags)):
+                candidate = tags[index]
+                if candidate.tag == tag and (index > state.group_tag or candidate.repeat):
+                    state.group_tag = index
+                    self.read_tag(state, swift_field, candidate)
+                    return
+            yield from self.close_group(state)
+            state.group = None
+            state.cursor += 1
+        slots = self.plan.slots
+        for index in range(state.cursor, len(slots)):
+            slot = slots[index]
+            if isinstance(slot, GroupPlan):
+                if slot.tags[0].tag == tag:
+                    yield from self.settle_page(state)
+                    state.cursor = index
+                    state.seen.add(index)
+                    state.group = slot
+                    self.open_group_item(state, slot)
+                    self.read_tag(state, swift_field, slot.tags[0])
+                    return
+                continue
+            if slot.tag != tag:
+                continue
+            if index == state.cursor and index in state.seen and not slot.repeat:
+                continue
+            state.cursor = index
+            state.seen.add(index)
+            if slot.one_of is not None:
+                state.one_of_seen.add(slot.one_of)
+            self.read_tag(state, swift_field, slot)
+            return
+        self.errors.add(
+            self.error(
+                state,
+                swift_field,
+                TAG_OUT_OF_ORDER,
+                f"tag :{tag}: is not expected here",
+                expected=self.expected_after(state),
+                found=f":{tag}:",
+            )
+        )
+
+    def expected_after(self, state: _MessageState) -> str:
+        names: list[str] = []
+        for slot in self.plan.slots[state.cursor :]:
+            tags = slot.tags if isinstance(slot, GroupPlan) else (slot,)
+            names.extend(f":{tag.tag}:" for tag in tags[:1])
+        return "one of " + ", ".join(dict.fromkeys(names)) if names else "the end of the message"
+
+    def check_mandatory(self, state: _MessageState) -> None:
+        for index, slot in enumerate(self.plan.slots):
+            if isinstance(slot, GroupPlan) or slot.optional or index in state.seen:
+                continue
+            if slot.one_of is not None and slot.one_of in state.one_of_seen:
+                continue
+            message = state.message
+            alternatives = [
+                f":{other.tag}:"
+                for other in self.plan.slots
+                if isinstance(other, TagPlan) and slot.one_of and other.one_of == slot.one_of
+            ] or [f":{slot.tag}:"]
+            self.errors.add(
+                ParseError(
+                    TAG_MISSING,
+                    f"mandatory tag {' or '.join(alternatives)} is missing",
+                    position=DataPosition(
+                        file=self.file_name,
+                        line=message.line,
+                        record=f"message#{message.index}",
+                        field=slot.tag,
+                    ),
+                    expected=" or ".join(alternatives),
+                    found="no such tag in the message",
+                    span=slot.span,
+                )
+            )
+            if slot.one_of is not None:
+                state.one_of_seen.add(slot.one_of)
+
+    # -- groups ---------------------------------------------------------------------------
+
+    def open_group_item(self, state: _MessageState, group: GroupPlan) -> None:
+        item: dict[str, Any] = {}
+        state.item = item
+        state.group_tag = 0
+        state.scope[group.item_name] = item
+        state.firsts = []
+        for name, _ in group.first_items:
+            first: dict[str, Any] = {}
+            state.scope[name] = first
+            state.firsts.append((name, first))
+
+    def close_group(self, state: _MessageState) -> Iterator[ListItem]:
+        group, item = state.group, state.item
+        if group is None or item is None:
+            return
+        state.item = None
+        scope = state.scope
+        for (_, target), (_, first) in zip(group.first_items, state.firsts, strict=True):
+            if first:
+                target.append(scope, first)
+        for derived in group.derived:
+            value = self.evaluate(derived.expression, state, derived.path)
+            if value is not None:
+                derived.setter(scope, value)
+        for total in self.plan.totals:
+            if total.group == group.name:
+                summand = self.evaluate(total.summand, state, f"totals.{total.name}")
+                if isinstance(summand, (Decimal, int)):
+                    scope["totals"][total.name] += summand
+        parent = scope[group.items.scope]
+        list_path = (self.plan.list_key, *group.items.keys)
+        key = ".".join(group.items.keys)
+        if self.attach:
+            group.items.append(scope, item)
+        index = self.list_counts.get(key, 0)
+        self.list_counts[key] = index + 1
+        yield ListItem(list_path, index, item, parent)
+
+    # -- one tag --------------------------------------------------------------------------
+
+    def read_tag(self, state: _MessageState, swift_field: SwiftField, tag: TagPlan) -> None:
+        message = state.message
+        if tag.optional and not swift_field.value.strip():
+            return  # an empty optional field (banks write ':86:' with nothing) is absent
+        try:
+            parts = message.read_field(swift_field, tag.reading)
+        except ParseError as error:
+            error.span = error.span or tag.span
+            state.failed = True
+            self.errors.add(error)
+            return
+        scope = state.scope
+        if tag.items is not None and tag.item_name is not None:
+            item: dict[str, Any] = dict(tag.implies)
+            tag.items.append(scope, item)
+            scope[tag.item_name] = item
+        decoded: dict[str, Any] = {}
+        computed: list[tuple[PartPlan, Any]] = []
+        for part in tag.parts:
+            text = parts.get(part.name)
+            if text is None or part.kind == "ignore":
+                continue
+            if part.kind == "const":
+                if text != part.const:
+                    self.errors.add(
+                        self.error(
+                            state,
+                            swift_field,
+                            CONSTANT_MISMATCH,
+                            f"part {part.name} must be {part.const!r}",
+                            expected=repr(part.const),
+                            found=text,
+                            part=part,
+                        )
+                    )
+                continue
+            try:
+                if part.near is not None:
+                    anchor = decoded.get(part.near)
+                    if anchor is None:
+                        continue
+                    value = month_day_near(text, anchor)
+                else:
+                    value = part.codec.decode(text.replace("\n", "") if part.multi_line else text)
+            except (LeafError, ArithmeticError) as problem:
+                state.failed = True
+                expected = problem.expected if isinstance(problem, LeafError) else "a number"
+                self.errors.add(
+                    self.error(
+                        state,
+                        swift_field,
+                        VALUE_DOES_NOT_FIT,
+                        f"part {part.name} does not hold a valid value",
+                        expected=expected,
+                        found=text,
+                        part=part,
+                    )
+                )
+                continue
+            decoded[part.name] = value
+            if part.kind == "value":
+                computed.append((part, value))
+                continue
+            self.bind(part, value, scope, repeat=tag.repeat and tag.items is None)
+        for part, value in computed:
+            expected_value = self.evaluate(part.expression, state, f"{tag.tag}.{part.name}")
+            if expected_value != value:
+                self.errors.add(
+                    self.error(
+                        state,
+                        swift_field,
+                        COMPUTED_MISMATCH,
+                        f"part {part.name} does not match the message's contents",
+                        expected=str(expected_value),
+                        found=parts[part.name],
+                        part=part,
+                    )
+                )
+        if tag.subfields is not None and tag.subfield_part is not None:
+            text = parts.get(tag.subfield_part)
+            if text:
+                self.split(tag.subfields, text, scope)
+
+    def bind(self, part: PartPlan, value: Any, scope: dict[str, Any], *, repeat: bool) -> None:
+        setters = part.setters
+        if len(setters) == 1:
+            if repeat and isinstance(value, str):
+                before = part.getters[0](scope)
+                if isinstance(before, str) and before:
+                    value = f"{before} {value}"
+            setters[0](scope, value)
+            return
+        values = value if isinstance(value, tuple) else (value,) * len(setters)
+        for set_value, one in zip(setters, values, strict=False):
+            if one is not None:
+                set_value(scope, one)
+
+    def split(self, scheme: SubfieldScheme, text: str, scope: dict[str, Any]) -> None:
+        leading_text, pieces = scheme.split(text)
+        leading = scheme.leading
+        if leading is not None:
+            taken = leading.take(leading_text.strip())
+            if taken is not None:
+                leading.setter(scope, taken)
+                for implied in leading.implies:
+                    implied(scope, None)
+        for target in scheme.targets:
+            values = [value for key, value in pieces if key in target.keys]
+            if not values:
+                continue
+            joined = target.join.join(values).strip()
+            if not joined:
+                continue
+            if target.nested is not None:
+                self.split(target.nested, joined, scope)
+            elif target.setters:
+                try:
+                    value = target.codec.decode(joined)
+                except LeafError:
+                    continue  # free text that is not what the convention says: kept raw
+                values_out = value if len(target.setters) > 1 else (value,)
+                for set_value, one in zip(target.setters, values_out, strict=False):
+                    if one is not None:
+                        set_value(scope, one)
+            for implied in target.implies:
+                implied(scope, None)
+
+    # -- checks ---------------------------------------------------------------------------
+
+    def run_checks(self, state: _MessageState) -> None:
+        message = state.message
+        for check in self.plan.checks:
+            if check.when is not None and not self.evaluate(check.when, state, check.name):
+                continue
+            expected = self.evaluate(check.expected, state, check.name)
+            found = self.evaluate(check.found, state, check.name)
+            if expected == found:
+                continue
+            where = f"{self.file_name} message#{message.index} (line {message.line})"
+            if check.warning:
+                self.report.warnings.append(
+                    f"{where}: check {check.name} failed: expected {expected}, found {found}"
+                )
+                continue
+            self.errors.add(
+                ParseError(
+                    CHECK_FAILED,
+                    f"check {check.name} failed",
+                    position=DataPosition(
+                        file=self.file_name, line=message.line, record=f"message#{message.index}"
+                    ),
+                    expected=str(expected),
+                    found=str(found),
+                    span=check.span,
+                )
+            )
+
+    def evaluate(self, expression: Expression | None, state: _MessageState, what: str) -> Any:
+        if expression is None or state.failed:
+            return None
+        try:
+            return expression.evaluate(state.scope)
+        except ErengineError as error:
+            message = state.message
+            self.errors.add(
+                ParseError(
+                    EXPRESSION_FAILED,
+                    f"{what}: {error.message}",
+                    position=DataPosition(
+                        file=self.file_name, line=message.line, record=f"message#{message.index}"
+                    ),
+                    span=expression.span,
+                )
+            )
+            return None
+
+    def error(
+        self,
+        state: _MessageState,
+        swift_field: SwiftField,
+        code: str,
+        message: str,
+        *,
+        expected: str,
+        found: str,
+        part: PartPlan | None = None,
+    ) -> ParseError:
+        position = state.message.position(swift_field)
+        field_name = f"{swift_field.tag}.{part.name}" if part is not None else swift_field.tag
+        return ParseError(
+            code,
+            message,
+            position=DataPosition(
+                file=position.file,
+                line=position.line,
+                column=position.column,
+                record=position.record,
+                field=field_name,
+            ),
+            expected=expected,
+            found=found,
+            span=part.span if part is not None else None,
+        )
+
+
+def _merge_page(held: dict[str, Any], page: dict[str, Any]) -> None:
+    """A later page into the statement held: its lists go on, its other values fill gaps."""
+    for key, value in page.items():
+        before = held.get(key)
+        if isinstance(value, list) and isinstance(before, list):
+            before.extend(value)
+        elif before is None:
+            held[key] = value

@@ -1,0 +1,97 @@
+"""Typed values of SWIFT parts: decimals, month-day dates, IBAN-or-account.
+
+The generic leaf codecs (``erengine.codecs.leaf``) cover dates, integers and tables; these
+are the conversions only SWIFT needs. A decimal part (``15d``) is a ``Decimal`` without any
+``format``: the notation says it is one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from erengine.codecs.leaf import LeafCodec, LeafError, parse_leaf_spec
+
+_IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
+_BIC = re.compile(r"[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?")
+
+
+@dataclass(frozen=True, slots=True)
+class SwiftDecimalCodec(LeafCodec):
+    """``1234,56`` <-> ``Decimal('1234.56')``; the decimals written are the value's own.
+
+    ``Decimal('500')`` writes ``500,`` and ``Decimal('500.00')`` ``500,00``, so a file read
+    and written again keeps its bytes. A missing comma (``500``) reads only where the
+    notation allowed it (``lenient_decimals``).
+    """
+
+    def encode(self, value: Any) -> str:
+        if not isinstance(value, (Decimal, int)) or isinstance(value, bool):
+            raise LeafError("a Decimal amount", value)
+        number = Decimal(value)
+        if number < 0 or not number.is_finite():
+            raise LeafError("an amount of 0 or more (the mark says the side)", value)
+        _, digits, exponent = number.as_tuple()
+        assert isinstance(exponent, int)
+        text = "".join(map(str, digits))
+        if exponent >= 0:
+            return text + "0" * exponent + ","
+        whole, fraction = text[:exponent], text[exponent:]
+        return (whole.lstrip("0") or "0") + "," + fraction.rjust(-exponent, "0")
+
+    def decode(self, text: str) -> Any:
+        return Decimal(text.replace(",", "."))
+
+
+@dataclass(frozen=True, slots=True)
+class StandardOrOtherCodec(LeafCodec):
+    """Text bound to two paths, ``[standard, other]``: an IBAN (or BIC) goes to the first,
+    anything else (a national account number or bank code) to the second."""
+
+    standard: re.Pattern[str]
+    what: str
+
+    def encode(self, value: Any) -> str:
+        standard, other = value if isinstance(value, tuple) else (None, None)
+        chosen = standard or other
+        if not isinstance(chosen, str) or not chosen:
+            raise LeafError(self.what, value)
+        return chosen
+
+    def decode(self, text: str) -> Any:
+        if self.standard.fullmatch(text):
+            return (text, None)
+        return (None, text)
+
+
+def month_day_near(text: str, anchor: dt.date) -> dt.date:
+    """``MMDD`` as the date nearest ``anchor`` (an entry booked around New Year)."""
+    if len(text) != 4 or not text.isdigit():
+        raise LeafError("a month and day MMDD", text)
+    month, day = int(text[:2]), int(text[2:])
+    candidates = []
+    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
+        try:
+            candidates.append(dt.date(year, month, day))
+        except ValueError:
+            continue
+    if not candidates:
+        raise LeafError("a valid month and day MMDD", text)
+    return min(candidates, key=lambda day_: abs((day_ - anchor).days))
+
+
+SWIFT_LEAF_CODECS = {
+    "iban_or_number()": StandardOrOtherCodec(_IBAN, "an IBAN or an account number"),
+    "bic_or_code()": StandardOrOtherCodec(_BIC, "a BIC or a bank code"),
+}
+
+
+def swift_leaf(spec: str | None, *, decimal: bool) -> LeafCodec:
+    """The codec for a part: ``spec`` if given, else Decimal for ``d`` parts, else text."""
+    if spec is None:
+        return SwiftDecimalCodec() if decimal else parse_leaf_spec("text()")
+    own = SWIFT_LEAF_CODECS.get(spec.replace(" ", ""))
+    return own if own is not None else parse_leaf_spec(spec)

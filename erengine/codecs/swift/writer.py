@@ -1,0 +1,146 @@
+"""Writing SWIFT MT messages from model data through a compiled plan.
+
+One message per item of the plan's root list, tags in the declared order, each tag's parts
+encoded by their codecs and put together by the tag's notation (lengths, character sets,
+line wrapping, transliteration or refusal as the format says). Messages are written one at
+a time, so memory stays flat however many statements and entries the data holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, BinaryIO
+
+from erengine.codecs.base import WriteReport
+from erengine.codecs.leaf import LeafError
+from erengine.codecs.swift.format_plan import GroupPlan, SwiftPlan, TagPlan
+from erengine.errors import DataPosition, ValidationError
+
+VALUE_NOT_WRITABLE = "VAL168"
+DERIVED_MISMATCH = "VAL169"
+
+_RULE = "swift-format"
+
+
+def write_messages(
+    plan: SwiftPlan,
+    data: Mapping[str, Any],
+    sink: BinaryIO,
+    *,
+    context: Mapping[str, Any] | None,
+) -> WriteReport:
+    report = WriteReport()
+    writer = _MessageWriter(plan, dict(context or {}))
+    newline = plan.file.newline
+    for index, item in enumerate(data.get(plan.list_key) or (), start=1):
+        lines = writer.message(item, index)
+        lines.append("-")
+        encoded = (newline.join(lines) + newline).encode(plan.file.encoding)
+        sink.write(encoded)
+        report.records += 1
+        report.bytes_written += len(encoded)
+    return report
+
+
+class _MessageWriter:
+    def __init__(self, plan: SwiftPlan, context: dict[str, Any]) -> None:
+        self.plan = plan
+        self.context = context
+        self.record = ""
+
+    def message(self, item: dict[str, Any], index: int) -> list[str]:
+        self.record = f"{self.plan.item_name}#{index}"
+        scope: dict[str, Any] = {self.plan.item_name: item, "context": self.context}
+        lines: list[str] = []
+        for slot in self.plan.slots:
+            if isinstance(slot, GroupPlan):
+                self.group(slot, scope, lines)
+            else:
+                self.tag(slot, scope, lines)
+        return lines
+
+    def group(self, group: GroupPlan, scope: dict[str, Any], lines: list[str]) -> None:
+        for item in group.items.items(scope):
+            scope[group.item_name] = item
+            for name, target in group.first_items:
+                firsts = target.items(scope)
+                scope[name] = firsts[0] if firsts and isinstance(firsts[0], dict) else {}
+            for derived in group.derived:
+                expected = derived.expression.evaluate(scope)
+                given = derived.getter(scope)
+                if given is not None and given != expected:
+                    raise ValidationError(
+                        DERIVED_MISMATCH,
+                        f"`{derived.path}` cannot differ from what the message says once",
+                        rule=_RULE,
+                        position=DataPosition(record=self.record, field=derived.path),
+                        expected=str(expected),
+                        found=str(given),
+                    )
+            for tag in group.tags:
+                self.tag(tag, scope, lines)
+
+    def tag(self, tag: TagPlan, scope: dict[str, Any], lines: list[str]) -> None:
+        if tag.items is None or tag.item_name is None:
+            self.emit(tag, scope, lines)
+            return
+        for item in tag.items.items(scope):
+            if isinstance(item, dict) and all(item.get(k) == v for k, v in tag.implies):
+                scope[tag.item_name] = item
+                self.emit(tag, scope, lines)
+
+    def emit(self, tag: TagPlan, scope: dict[str, Any], lines: list[str]) -> None:
+        values: dict[str, str] = {}
+        for part in tag.parts:
+            if part.kind == "const" and part.const is not None:
+                values[part.name] = part.const
+                continue
+            if part.kind == "bind":
+                got = tuple(get(scope) for get in part.getters)
+                value: Any = got[0] if len(got) == 1 else got
+                if all(one is None for one in got):
+                    if part.default is not None:
+                        values[part.name] = part.default
+                    continue
+            elif part.kind == "value" and part.expression is not None:
+                value = part.expression.evaluate(scope)
+                if value is None:
+                    continue
+            else:
+                if part.default is not None:
+                    values[part.name] = part.default
+                continue
+            try:
+                values[part.name] = part.codec.encode(value)
+            except LeafError as problem:
+                raise ValidationError(
+                    VALUE_NOT_WRITABLE,
+                    f"part {part.name} of :{tag.tag}: cannot be written",
+                    rule=_RULE,
+                    position=DataPosition(record=self.record, field=f"{tag.tag}.{part.name}"),
+                    expected=problem.expected,
+                    found=repr(value),
+                    span=part.span,
+                ) from None
+        if tag.optional and not any(
+            part.name in values for part in tag.parts if part.kind != "const"
+        ):
+            return
+        try:
+            text = tag.writing.write(values, transliterate=self.plan.file.transliterate)
+        except ValidationError as error:
+            raise ValidationError(
+                error.code,
+                f":{tag.tag}: {error.message}",
+                rule=error.rule,
+                position=DataPosition(
+                    record=self.record, field=f"{tag.tag}.{error.position.field or ''}"
+                ),
+                expected=error.expected,
+                found=error.found,
+                span=tag.span,
+            ) from None
+        lines.extend(f":{tag.tag}:{text}".split("\n"))
+
+
+__all__ = ["write_messages"]
