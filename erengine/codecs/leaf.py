@@ -376,8 +376,13 @@ def _literal(node: ast.expr) -> Any:
     return ast.literal_eval(node)
 
 
-def parse_leaf_spec(spec: str) -> LeafCodec:
-    """``amount(decimals=2, implied=true)`` -> an ``AmountCodec``; ValueError when invalid."""
+def parse_leaf_spec(
+    spec: str, registry: Mapping[str, Callable[..., LeafCodec]] = LEAF_CODECS
+) -> LeafCodec:
+    """``amount(decimals=2, implied=true)`` -> an ``AmountCodec``; ValueError when invalid.
+
+    ``registry``: the codecs a file kind offers (XML adds its own to these).
+    """
     try:
         tree = ast.parse(spec.strip(), mode="eval").body
     except SyntaxError:
@@ -385,7 +390,7 @@ def parse_leaf_spec(spec: str) -> LeafCodec:
     name_node = tree.func if isinstance(tree, ast.Call) else tree
     if not isinstance(name_node, ast.Name):
         raise ValueError(f"`{spec}` does not name a codec")
-    factory = LEAF_CODECS.get(name_node.id)
+    factory = registry.get(name_node.id)
     if factory is None:
         raise ValueError(f"unknown codec `{name_node.id}`")
     args: list[Any] = []
