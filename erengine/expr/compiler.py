@@ -7,8 +7,10 @@ Three shapes of text:
   native result (a Decimal stays a Decimal, a list stays a list);
 - anything else with ``{{ }}``: a text template; ``evaluate`` returns the rendered ``str``.
 
-Compilation parses with Jinja, checks and rewrites the tree (``checker.py``), and turns it into
-Python code once. Evaluation then only builds a Jinja context over the scope and runs that code.
+Compilation parses with Jinja, checks and rewrites the tree (``checker.py``) and turns it into
+Python code once. It then builds the same tree as closures (``fast.py``), which evaluate with
+the same results and errors several times faster; an expression with a node the closures do not
+cover runs Jinja's code instead, which builds a Jinja context over the scope for every call.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from erengine.expr.errors import (
     WRONG_TYPE,
     ExpressionError,
 )
+from erengine.expr.fast import fast_text_runner, fast_value_runner
 from erengine.expr.functions import CONTEXT_FUNCTIONS, LIBRARY
 
 ExpressionKind = Literal["constant", "value", "text"]
@@ -59,6 +62,8 @@ class Expression:
     names: frozenset[str]
     kind: ExpressionKind
     _run: Runner = field(repr=False)
+    # Whether ``_run`` is the closures of ``fast.py`` (False: Jinja's code, or a constant).
+    _on_closures: bool = field(default=False, repr=False)
 
     def evaluate(self, scope: Mapping[str, Any]) -> Any:
         """The value of the expression over ``scope`` (variable name -> data).
@@ -67,7 +72,10 @@ class Expression:
         place; no Python exception escapes for bad data.
         """
         try:
-            return self._run(scope)
+            result = self._run(scope)
+            if isinstance(result, Undefined):
+                result._fail_with_undefined_error()
+            return result
         except ExpressionError as error:
             raise error.located(self.source, self.span, self.config_path) from None
         except UndefinedError as error:
@@ -133,6 +141,8 @@ class ExpressionCompiler:
             raise ValueError(f"codec functions shadow library functions: {', '.join(clash)}")
         self._library: Mapping[str, Callable[..., Any]] = {**LIBRARY, **extra}
         self._environment = ExpressionEnvironment(self._library)
+        # Tests switch the closures off to compare them with Jinja, the reference semantics.
+        self._use_closures = True
 
     is_expression = staticmethod(is_expression)
 
@@ -152,7 +162,7 @@ class ExpressionCompiler:
             return Expression(source, span, config_path, frozenset(), "constant", lambda _: source)
         try:
             template, names, single = self._checked_template(source, span, config_path)
-            code = self._environment.compile(template)
+            code = self._environment.compile(self._jinja_template(template, single))
         except TemplateSyntaxError as error:
             where = f" (line {error.lineno} of the expression)" if error.lineno > 1 else ""
             raise ConfigError(
@@ -170,18 +180,22 @@ class ExpressionCompiler:
                 config_path=config_path,
                 hint="simplify the expression",
             ) from None
+        kind: ExpressionKind = "text" if single is None else "value"
+        fast = self._fast_runner(template, single)
+        if fast is not None:
+            return Expression(source, span, config_path, names, kind, fast, _on_closures=True)
         root = self._environment.template_class.from_code(
             self._environment, code, {}
         ).root_render_func
-        if single:
-            return Expression(source, span, config_path, names, "value", self._value_runner(root))
-        return Expression(source, span, config_path, names, "text", self._text_runner(root))
+        if single is None:
+            return Expression(source, span, config_path, names, kind, self._text_runner(root))
+        return Expression(source, span, config_path, names, kind, self._value_runner(root))
 
     def _checked_template(
         self, source: str, span: SourceSpan | None, config_path: str | None
-    ) -> tuple[nodes.Template, frozenset[str], bool]:
-        """The checked, rewritten tree ready for code generation, the free names it reads,
-        and whether it is a single expression (whose native value is stored as ``result``)."""
+    ) -> tuple[nodes.Template, frozenset[str], nodes.Expr | None]:
+        """The checked, rewritten tree, the free names it reads, and its expression when it is
+        a single ``{{ expr }}``."""
         checker = ExpressionChecker(
             library=self._library,
             tests=TESTS.keys(),
@@ -192,13 +206,26 @@ class ExpressionCompiler:
         )
         template = checker.check(self._environment.parse(source))
         assert isinstance(template, nodes.Template)
-        single = _single_expression(template)
+        return template, frozenset(checker.names), _single_expression(template)
+
+    def _jinja_template(
+        self, template: nodes.Template, single: nodes.Expr | None
+    ) -> nodes.Template:
+        """The tree Jinja compiles: a single expression's native value is stored as ``result``
+        (rendering it would make it text)."""
         if single is not None:
             template = nodes.Template(
                 [nodes.Assign(nodes.Name(_RESULT, "store"), single)], lineno=1
             )
         template.set_environment(self._environment)
-        return template, frozenset(checker.names), single is not None
+        return template
+
+    def _fast_runner(self, template: nodes.Template, single: nodes.Expr | None) -> Runner | None:
+        if not self._use_closures:
+            return None
+        if single is None:
+            return fast_text_runner(template, self._environment)
+        return fast_value_runner(single, self._environment)
 
     def _value_runner(self, root: Callable[[Context], Any]) -> Runner:
         environment = self._environment
@@ -207,10 +234,7 @@ class ExpressionCompiler:
             context = Context(environment, scope, None, _NO_BLOCKS)  # type: ignore[arg-type]
             for _ in root(context):
                 pass
-            result = context.vars[_RESULT]
-            if isinstance(result, Undefined):
-                result._fail_with_undefined_error()
-            return result
+            return context.vars[_RESULT]
 
         return run
 

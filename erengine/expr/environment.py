@@ -123,13 +123,13 @@ TESTS: Mapping[str, Callable[..., bool]] = {
 }
 
 
-def _render(value: Any) -> Any:
+def render_text(value: Any) -> str:
     """How a value appears inside a text template: Decimals plain, None as nothing."""
     if isinstance(value, Decimal):
         return decimal_text(value)
     if value is None:
         return ""
-    return value
+    return str(value)
 
 
 def _refuse_float(operator: str, left: Any, right: Any) -> None:
@@ -141,6 +141,7 @@ def _refuse_float(operator: str, left: Any, right: Any) -> None:
 
 
 def _multiply(left: Any, right: Any) -> Any:
+    _refuse_float("*", left, right)
     for sequence, times in ((left, right), (right, left)):
         if isinstance(sequence, (str, list, tuple)) and isinstance(times, int):
             check_length(len(sequence) * max(times, 0), "repetition with '*'")
@@ -148,12 +149,16 @@ def _multiply(left: Any, right: Any) -> Any:
 
 
 def _divide(left: Any, right: Any) -> Any:
+    _refuse_float("/", left, right)
     if isinstance(left, int) and isinstance(right, int):
         return Decimal(left) / Decimal(right)
     return left / right
 
 
 def _modulo(left: Any, right: Any) -> Any:
+    if type(left) is int and type(right) is int:
+        return left % right  # the usual case (check digits, hash totals), no check needed
+    _refuse_float("%", left, right)
     if isinstance(left, (str, bytes)):
         raise ExpressionError(
             WRONG_TYPE,
@@ -164,6 +169,7 @@ def _modulo(left: Any, right: Any) -> Any:
 
 
 def _power(base: Any, exponent: Any) -> Any:
+    _refuse_float("**", base, exponent)
     if isinstance(base, int) and isinstance(exponent, int) and not isinstance(exponent, bool):
         if exponent < 0:
             return Decimal(base) ** exponent
@@ -175,7 +181,8 @@ def _power(base: Any, exponent: Any) -> Any:
     return base**exponent
 
 
-_BINARY_OPERATORS: Mapping[str, Callable[[Any, Any], Any]] = {
+# The operators the sandbox routes through ``call_binop``; each refuses floats first.
+INTERCEPTED_OPERATORS: Mapping[str, Callable[[Any, Any], Any]] = {
     "*": _multiply,
     "/": _divide,
     "%": _modulo,
@@ -186,7 +193,7 @@ _BINARY_OPERATORS: Mapping[str, Callable[[Any, Any], Any]] = {
 class ExpressionEnvironment(ImmutableSandboxedEnvironment):
     """The Jinja environment of one configuration: data-only lookups, the library only."""
 
-    intercepted_binops = frozenset(_BINARY_OPERATORS)
+    intercepted_binops = frozenset(INTERCEPTED_OPERATORS)
 
     def __init__(self, library: Mapping[str, Callable[..., Any]]) -> None:
         # optimized=False: Jinja's optimizer folds constant subexpressions while compiling,
@@ -196,7 +203,7 @@ class ExpressionEnvironment(ImmutableSandboxedEnvironment):
             optimized=False,
             autoescape=False,
             keep_trailing_newline=True,
-            finalize=_render,
+            finalize=render_text,
         )
         self.filters = dict(library)
         self.tests = dict(TESTS)
@@ -221,5 +228,4 @@ class ExpressionEnvironment(ImmutableSandboxedEnvironment):
         return self.getitem(obj, attribute)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        _refuse_float(operator, left, right)
-        return _BINARY_OPERATORS[operator](left, right)
+        return INTERCEPTED_OPERATORS[operator](left, right)

@@ -32,6 +32,11 @@ def wrong_type(function: str, expected: str, value: Any) -> ExpressionError:
 
 def decimal_text(value: Decimal) -> str:
     """A Decimal in plain notation: ``Decimal('1E+2')`` is '100', never '1E+2'."""
+    if type(value) is Decimal:
+        # str() is what format(value, "f") gives whenever it has no exponent, and twice as fast
+        text = str(value)
+        if "E" not in text:
+            return text
     return format(value, "f")
 
 

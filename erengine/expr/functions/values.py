@@ -13,11 +13,13 @@ from erengine.expr.functions.coerce import as_text, wrong_type
 
 def to_int(value: Any) -> int:
     """A whole number from text ('0042' -> 42), an int, or a Decimal without fraction."""
-    if isinstance(value, bool):
+    if isinstance(value, str):  # first: digits cut from a record are the usual input
+        text = value.strip()
+    elif isinstance(value, bool):
         raise wrong_type("int", "text or a number", value)
-    if isinstance(value, int):
+    elif isinstance(value, int):
         return value
-    if isinstance(value, Decimal):
+    elif isinstance(value, Decimal):
         if value != value.to_integral_value():
             raise ExpressionError(
                 INVALID_VALUE,
@@ -25,7 +27,8 @@ def to_int(value: Any) -> int:
                 hint="round it first: round(value) or round(value, rounding='half-up')",
             )
         return int(value)
-    text = as_text(value, "int").strip()
+    else:
+        raise wrong_type("int", "text or a number", value)
     if not text.lstrip("+-").isdigit() or not text.isascii():
         raise ExpressionError(INVALID_VALUE, f"int: {value!r} is not a whole number")
     return int(text)
