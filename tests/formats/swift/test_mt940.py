@@ -1,0 +1,240 @@
+"""MT940 through the engine: write then read round trips, errors with their places, pages,
+the balance warning, reversals, German and Dutch :86: sub-fields, and detection."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from erengine.codecs.swift.codec import detect
+from erengine.engine import CompiledFormat, Engine
+from erengine.errors import ErengineError, ValidationError, flatten
+
+STATEMENT = (
+    b":20:STMT1\r\n:25:NL91ABNA0417164300\r\n:28C:12/1\r\n:60F:C240102EUR100,00\r\n"
+    b":61:2401030103D25,50NTRFINV-1//BANKREF1\r\n:86:first line\r\n"
+    b":61:2401030103RC10,00NTRFNONREF\r\n"
+    b":62F:C240103EUR64,50\r\n-\r\n"
+)
+
+
+ENGINE = Engine.from_folders()
+
+
+@pytest.fixture(scope="module")
+def mt940() -> CompiledFormat:
+    return ENGINE.format("mt940@^1")
+
+
+def read(compiled: CompiledFormat, data: bytes) -> tuple[dict[str, Any], list[str]]:
+    document, report = compiled.read_document(io.BytesIO(data), file_name="t.sta")
+    return document, report.warnings
+
+
+def write(compiled: CompiledFormat, document: dict[str, Any]) -> bytes:
+    sink = io.BytesIO()
+    compiled.write(document, sink)
+    return sink.getvalue()
+
+
+def test_a_canonical_statement_reads_and_writes_the_same_bytes(mt940: CompiledFormat) -> None:
+    document, warnings = read(mt940, STATEMENT)
+    assert warnings == []
+    statement = document["statements"][0]
+    assert statement["account"] == {"iban": "NL91ABNA0417164300"}
+    assert (statement["electronic_sequence"], statement["page"]) == (12, 1)
+    first, reversal = statement["entries"]
+    assert first["amount"] == Decimal("25.50") and first["credit_debit"] == "debit"
+    assert first["booking_date"] == dt.date(2024, 1, 3)
+    assert first["account_servicer_reference"] == "BANKREF1"
+    assert first["additional_information"] == "first line"
+    # RC: a reversal of a credit books as a debit.
+    assert (reversal["credit_debit"], reversal["reversal"]) == ("debit", True)
+    assert write(mt940, document) == STATEMENT
+
+
+def test_a_wrong_closing_balance_is_a_warning_with_both_figures(mt940: CompiledFormat) -> None:
+    _, warnings = read(mt940, STATEMENT.replace(b"EUR64,50", b"EUR99,00"))
+    assert len(warnings) == 1
+    assert "expected 64.50, found 99.00" in warnings[0]
+
+
+def test_errors_name_line_column_message_tag_and_part(mt940: CompiledFormat) -> None:
+    bad = STATEMENT.replace(b"D25,50", b"D25.50")
+    with pytest.raises(ErengineError) as caught:
+        read(mt940, bad)
+    error = flatten(caught.value)[0]
+    assert error.code == "PRS326"
+    position = error.to_dict()["position"]
+    assert position["line"] == 5
+    assert position["record"] == "message#1"
+    assert position["field"] == "61.amount"
+
+
+def test_a_missing_mandatory_tag_and_a_tag_out_of_order_are_reported(
+    mt940: CompiledFormat,
+) -> None:
+    without_25 = STATEMENT.replace(b":25:NL91ABNA0417164300\r\n", b"")
+    with pytest.raises(ErengineError) as caught:
+        read(mt940, without_25)
+    assert [e.code for e in flatten(caught.value)] == ["PRS341"]
+    swapped = STATEMENT.replace(b":28C:12/1\r\n", b"").replace(b"-\r\n", b":28C:12/1\r\n-\r\n")
+    with pytest.raises(ErengineError) as caught:
+        read(mt940, swapped)
+    assert "PRS340" in [e.code for e in flatten(caught.value)]
+
+
+def test_a_statement_over_two_messages_is_joined(mt940: CompiledFormat) -> None:
+    page_1 = (
+        b":20:S\r\n:25:ACC\r\n:28C:7/1\r\n:60F:C240102EUR10,\r\n"
+        b":61:240103C5,NTRFA\r\n:62M:C240103EUR15,\r\n-\r\n"
+    )
+    page_2 = (
+        b":20:S\r\n:25:ACC\r\n:28C:7/2\r\n:60M:C240103EUR15,\r\n"
+        b":61:240104D1,NTRFB\r\n:62F:C240104EUR14,\r\n-\r\n"
+    )
+    document, warnings = read(mt940, page_1 + page_2)
+    assert warnings == []
+    (statement,) = document["statements"]
+    assert [e["customer_reference"] for e in statement["entries"]] == ["A", "B"]
+    assert [b["type"] for b in statement["balances"]] == [
+        "opening", "interim_closing", "interim_opening", "closing",
+    ]  # fmt: skip
+
+
+def test_writing_transliterates_or_refuses_as_configured(mt940: CompiledFormat) -> None:
+    document, _ = read(mt940, STATEMENT)
+    document["statements"][0]["entries"][0]["additional_information"] = "Müller " * 20
+    written = write(mt940, document)
+    assert b"Mueller" in written
+    # 65 characters of content per line; the first line also holds the tag.
+    lines = [line.removeprefix(b":86:") for line in written.split(b"\r\n") if b":61:" not in line]
+    assert max(len(line) for line in lines) <= 65
+
+
+def test_unwritable_values_are_validation_errors(mt940: CompiledFormat) -> None:
+    document, _ = read(mt940, STATEMENT)
+    document["statements"][0]["statement_id"] = "X" * 17
+    with pytest.raises(ValidationError) as caught:
+        write(mt940, document)
+    assert caught.value.position.field == "20.reference"
+
+
+def test_german_86_sub_fields_become_structured_details() -> None:
+    german = ENGINE.format("mt940-de@^1")
+    data = (
+        STATEMENT.replace(
+            b":86:first line\r\n",
+            b":86:166?00SEPA-GUTSCHRIFT?10931?20EREF+E2E-1?21SVWZ+Rechnung 4\r\n"
+            b"711?30COBADEFFXXX?31DE89370400440532013000?32M\xc3\xbcller GmbH\r\n",
+        )
+        .replace(b"D25,50", b"C25,50")
+        .replace(b"EUR64,50", b"EUR115,50")
+    )
+    document, warnings = read(german, data)
+    assert warnings == []
+    entry = document["statements"][0]["entries"][0]
+    assert entry["bank_transaction_code"] == {"proprietary": "166", "issuer": "DK"}
+    (detail,) = entry["details"]
+    assert detail["end_to_end_id"] == "E2E-1"
+    assert detail["remittance"] == {"unstructured": "Rechnung 4711"}
+    assert detail["counterparty"] == {
+        "bic": "COBADEFFXXX", "iban": "DE89370400440532013000", "name": "Müller GmbH",
+    }  # fmt: skip
+    assert detail["additional_information"] == "SEPA-GUTSCHRIFT"
+
+
+def test_dutch_86_keys_become_structured_details() -> None:
+    dutch = ENGINE.format("mt940-nl@^1")
+    data = STATEMENT.replace(
+        b":86:first line\r\n",
+        b":86:/TRTP/SEPA OVERBOEKING/IBAN/NL91ABNA0417164300/BIC/ABNANL2A\r\n"
+        b"/NAME/J DOE/REMI/invoice 12/EREF/E2E-9\r\n",
+    )
+    document, _ = read(dutch, data)
+    (detail,) = document["statements"][0]["entries"][0]["details"]
+    assert detail["counterparty"]["name"] == "J DOE"
+    assert detail["end_to_end_id"] == "E2E-9"
+    assert detail["remittance"] == {"unstructured": "invoice 12"}
+    assert detail["bank_transaction_code"] == {"proprietary": "SEPA OVERBOEKING"}
+
+
+def test_detect_tells_mt940_from_other_files() -> None:
+    assert detect(STATEMENT)
+    assert detect(b"{1:F01BANKDEFFAXXX0000000000}{2:O9401200240102BANKDEFFAXXX}{4:\r\n")
+    assert not detect(b'<?xml version="1.0"?><Document/>')
+    assert not detect(b"101 091000019 1234567890240102")
+
+
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999999.99"), places=2)
+texts = (
+    st.text(
+        alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-?().,'+ ",
+        min_size=1,
+        max_size=200,
+    )
+    .map(str.strip)
+    .filter(lambda text: bool(text) and "//" not in text)
+)
+references = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=16)
+
+
+@st.composite
+def statements(draw: st.DrawFn) -> dict[str, Any]:
+    day = draw(st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31)))
+    entries = []
+    for _ in range(draw(st.integers(0, 4))):
+        entry: dict[str, Any] = {
+            "amount": draw(amounts),
+            "currency": "EUR",
+            "credit_debit": draw(st.sampled_from(["credit", "debit"])),
+            "value_date": day,
+            "transaction_type": "N",
+            "bank_transaction_code": {"proprietary": "TRF"},
+            "customer_reference": draw(references),
+        }
+        if draw(st.booleans()):
+            entry["reversal"] = True
+        if draw(st.booleans()):
+            entry["additional_information"] = draw(texts)
+        entries.append(entry)
+    opening = draw(amounts)
+    return {
+        "statement_id": draw(references),
+        "electronic_sequence": draw(st.integers(0, 99999)),
+        "account": {"number": draw(references)},
+        "balances": [
+            {
+                "type": "opening",
+                "amount": opening,
+                "currency": "EUR",
+                "credit_debit": "credit",
+                "date": day,
+            },
+            {
+                "type": "closing",
+                "amount": opening,
+                "currency": "EUR",
+                "credit_debit": "credit",
+                "date": day,
+            },
+        ],  # fmt: skip
+        "entries": entries,
+    }
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(statements(), min_size=1, max_size=3))
+def test_any_statement_survives_write_then_read(items: list[dict[str, Any]]) -> None:
+    compiled = ENGINE.format("mt940@^1")
+    document = compiled.model.from_json(compiled.model.to_json({"statements": items}))
+    written = write(compiled, document)
+    again, _ = read(compiled, written)
+    assert compiled.model.to_json(again) == compiled.model.to_json(document)
+    assert write(compiled, again) == written
