@@ -224,7 +224,7 @@ def statements(draw: st.DrawFn) -> dict[str, Any]:
                 "credit_debit": "credit",
                 "date": day,
             },
-        ],  # fmt: skip
+        ],
         "entries": entries,
     }
 
