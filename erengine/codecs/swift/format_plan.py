@@ -544,6 +544,7 @@ class _Compiler:
                     tuple(setters),
                     nested,
                     self.implied(item.implies, None, (*at, "implies")),
+                    item.max_length,
                     f"{name} {'/'.join(item.keys)}",
                 )
             )

@@ -298,6 +298,8 @@ class SwiftReader:
         message = state.message
         if tag.optional and not swift_field.value.strip():
             return  # an empty optional field (banks write ':86:' with nothing) is absent
+        if self.plan.file.tabs_as_spaces and "\t" in swift_field.value:
+            swift_field = swift_field._replace(value=swift_field.value.replace("\t", " "))
         try:
             parts = message.read_field(swift_field, tag.reading)
         except ParseError as error:
@@ -406,6 +408,12 @@ class SwiftReader:
                 continue
             joined = target.join.join(values).strip()
             if not joined:
+                continue
+            if target.max_length is not None and len(joined) > target.max_length:
+                self.report.warnings.append(
+                    f"{self.file_name}: sub-field {target.label} is longer than "
+                    f"{target.max_length} characters and is kept only in the raw text: {joined!r}"
+                )
                 continue
             if target.nested is not None:
                 self.split(target.nested, joined, scope)

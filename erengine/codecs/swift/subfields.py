@@ -31,7 +31,8 @@ class SubfieldTarget:
     setters: tuple[ScopeSetter, ...]  # several: the codec gives one value per path
     nested: SubfieldScheme | None
     implies: tuple[ScopeSetter, ...]
-    label: str  # for errors: "86 ?32-?33"
+    max_length: int | None
+    label: str  # for warnings: "sepa EREF"
 
 
 @dataclass(frozen=True, slots=True)

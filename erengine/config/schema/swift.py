@@ -75,6 +75,12 @@ class SubfieldBindingSpec(Strict):
     implies: dict[str, str | int | bool] = Field(
         default_factory=dict, description="Model values set when the keys are present."
     )
+    max_length: int | None = Field(
+        default=None,
+        ge=1,
+        description="Longer text is not bound (it stays in the raw field) and is reported as "
+        "a warning: banks run the next key into an EREF+ without its separator.",
+    )
 
     @model_validator(mode="after")
     def _bind_or_split(self) -> SubfieldBindingSpec:
@@ -224,7 +230,7 @@ class SwiftCheckSpec(Strict):
     )
 
 
-SwiftEncoding = Literal["ascii", "latin-1", "utf-8", "cp1252", "iso8859-2"]
+SwiftEncoding = Literal["ascii", "latin-1", "utf-8", "cp1252", "iso8859-2", "cp1250", "cp852"]
 
 
 class SwiftFileSpec(Strict):
@@ -239,6 +245,9 @@ class SwiftFileSpec(Strict):
     )
     strip_trailing_spaces: bool = Field(
         default=False, description="Remove blanks that some banks pad lines with."
+    )
+    tabs_as_spaces: bool = Field(
+        default=False, description="Read a tab inside a field as a blank (ING's :86:)."
     )
     lenient_decimals: bool = Field(
         default=False,
