@@ -21,12 +21,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from erengine.codecs.xml.detect import formats_for_namespace, root_namespace
 from erengine.config.json_schema import json_schema
 from erengine.config.versions import format_version
 from erengine.engine import Engine
 from erengine.errors import ErengineError, ErrorGroup, flatten
 from erengine.io import write_data
 from erengine.kinds import document_schemas
+from erengine.validate.xsd import SCHEMA_PATH_ENV, check_against_schema, schema_folders
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -186,19 +188,39 @@ def cmd_generate(args: argparse.Namespace) -> int:
     context = _context(args)
     data = engine.load_input(compiled, Path(args.input), mapping=args.mapping, context=context)
     output = Path(args.output)
-    with (
-        atomic_output(output) as temporary,
-        temporary.open("wb") as raw,
-        ProgressStream(raw, f"writing {output.name}") as sink,
-    ):
-        report = compiled.write(data, sink, context=context)  # type: ignore[arg-type]
+    with atomic_output(output) as temporary:
+        with (
+            temporary.open("wb") as raw,
+            ProgressStream(raw, f"writing {output.name}") as sink,
+        ):
+            report = compiled.write(data, sink, context=context)  # type: ignore[arg-type]
+        schema_note = _validate_against_schema(compiled, temporary, output, args.schema_dir)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if schema_note:
+        print(schema_note, file=sys.stderr)
     print(
         f"wrote {output}: {report.records} records, {report.bytes_written} bytes "
         f"({compiled.label}, config sha256 {compiled.sha256[:12]})"
     )
     return EXIT_OK
+
+
+def _validate_against_schema(
+    compiled: Any, written: Path, output: Path, schema_dirs: Sequence[str]
+) -> str | None:
+    """Validate against the format's XSD when one is on the schema path; say which, or why not."""
+    schema_name = getattr(compiled.plan, "schema_file", None)
+    if schema_name is None:
+        return None
+    folders = schema_folders([Path(folder) for folder in schema_dirs])
+    used = check_against_schema(written, schema_name, folders, file_name=str(output))
+    if used is None:
+        return (
+            f"warning: not validated against an XSD: no {schema_name} on the schema path "
+            f"(--schema-dir, {SCHEMA_PATH_ENV})"
+        )
+    return f"valid against {used}"
 
 
 def _context(args: argparse.Namespace) -> dict[str, Any]:
@@ -216,8 +238,25 @@ def _context(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     engine = engine_for(args)
-    compiled = engine.format(args.format)
-    source = Path(args.file)
+    if args.detect:
+        source = Path(args.file or args.format)
+        with source.open("rb") as raw:
+            candidates = formats_for_namespace(
+                engine.catalog, root_namespace(raw, file_name=str(source))
+            )
+        if not candidates:
+            print(f"{source}: no format in the catalog reads this message", file=sys.stderr)
+            return EXIT_DATA
+        print(f"{source}: {', '.join(candidates)}")
+        if args.output is None:
+            return EXIT_OK
+        reference = candidates[0]
+    elif args.format is None or args.file is None or args.output is None:
+        print("parse needs FORMAT FILE --output PATH (or --detect FILE)", file=sys.stderr)
+        return EXIT_USAGE
+    else:
+        reference, source = args.format, Path(args.file)
+    compiled = engine.format(reference)
     with (
         source.open("rb") as raw,
         ProgressStream(raw, f"reading {source.name}", source.stat().st_size) as stream,
@@ -562,13 +601,26 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument(
         "--set", action="append", metavar="KEY=VALUE", help="a context value for expressions"
     )
+    generate.add_argument(
+        "--schema-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help=f"folder of XSD files, searched first (repeatable; also {SCHEMA_PATH_ENV})",
+    )
     _common(generate)
     generate.set_defaults(handler=cmd_generate)
 
     parse = sub.add_parser("parse", help="read a file in a format into model data")
-    parse.add_argument("format", metavar="FORMAT[@RANGE]")
-    parse.add_argument("file", metavar="FILE")
-    parse.add_argument("--output", required=True, help="file to write (atomically)")
+    parse.add_argument("format", metavar="FORMAT[@RANGE]", nargs="?")
+    parse.add_argument("file", metavar="FILE", nargs="?")
+    parse.add_argument(
+        "--detect",
+        action="store_true",
+        help="recognise the message type and version (XML namespace) and print the formats "
+        "that read it; with --output, read the file with the first",
+    )
+    parse.add_argument("--output", help="file to write (atomically)")
     parse.add_argument("--to", choices=("json", "csv", "avro"), default="json")
     _common(parse)
     parse.set_defaults(handler=cmd_parse)

@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from erengine.errors import DataPosition, ValidationError
+from erengine.errors import DataPosition, ErrorGroup, ValidationError
 
 SCHEMA_PATH_ENV = "ERENGINE_SCHEMA_PATH"
 
@@ -113,3 +113,20 @@ def _problem(
         rule="xsd",
         position=DataPosition(file=file_name, line=line or None, xpath=xpath),
     )
+
+
+def check_against_schema(
+    path: Path, schema_name: str, folders: Sequence[Path], *, file_name: str | None = None
+) -> Path | None:
+    """Validate ``path`` against ``schema_name`` found on ``folders``.
+
+    Returns the schema used, or None when none was found (the caller says so plainly);
+    raises an ErrorGroup of VAL220 errors when the document is not valid.
+    """
+    schema_path = find_schema(schema_name, folders)
+    if schema_path is None:
+        return None
+    problems = validate_file(path, schema_path, file_name=file_name)
+    if problems:
+        raise ErrorGroup(tuple(problems))
+    return schema_path

@@ -46,6 +46,7 @@ class LeafPlan:
     set: Setter | None
     expression: Expression | None  # `value`, or the `default` of a bound leaf
     const: str | None
+    absent: str | None  # the text that stands for no value
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +244,7 @@ class _Compiler:
             else None,
             expression=self.expression(source, (*path, key)),
             const=spec.const,
+            absent=getattr(spec, "absent", None),
         )
 
     def element(

@@ -381,6 +381,8 @@ class XmlReader:
         if leaf.kind == "value":
             self.pending[-1].append(_Computed(leaf, plan, text, xpath, line))
             return
+        if text == leaf.absent:
+            return
         if not text:
             self.fail(
                 "PRS207",

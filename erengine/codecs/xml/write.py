@@ -230,7 +230,8 @@ class XmlWriter:
     def chosen(self, plan: ElementPlan, scope: dict[str, Any]) -> bool:
         if plan.when is not None:
             return bool(self.evaluate(plan.when, scope))
-        return plan.kind in ("const", "value") or self.has_data(plan, scope)
+        # An alternative with nothing bound (a constant such as NOTPROVIDED) is always there.
+        return not plan.data or self.has_data(plan, scope)
 
     @staticmethod
     def has_data(plan: ElementPlan, scope: dict[str, Any]) -> bool:
@@ -258,6 +259,8 @@ class XmlWriter:
         value = leaf.get(scope) if leaf.get is not None else None
         if value is None and leaf.expression is not None:
             value = self.evaluate(leaf.expression, scope)
+        if value is None and leaf.absent is not None:
+            return leaf.absent
         if value is None:
             if optional:
                 return _ABSENT

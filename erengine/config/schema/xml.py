@@ -57,6 +57,11 @@ class ElementSpec(Strict):
     default: str | None = Field(
         default=None, description="With `bind`: expression written when the model has no value."
     )
+    absent: str | None = Field(
+        default=None,
+        description="With `bind`: the text that stands for no value (EPC `NOTPROVIDED`): "
+        "written when the model has none, and read back as none.",
+    )
     format: str | None = Field(
         default=None,
         description="Leaf codec of the text: `text(max_length=35, charset='epc')`, "
@@ -107,6 +112,8 @@ class ElementSpec(Strict):
             )
         if self.default is not None and self.bind is None:
             raise ValueError("`default` goes with `bind`")
+        if self.absent is not None and self.bind is None:
+            raise ValueError("`absent` goes with `bind`")
         if self.key is not None and self.for_each is None:
             raise ValueError("`key` goes with `for_each`")
         if self.choice and self.structure is None:
