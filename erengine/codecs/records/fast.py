@@ -1,10 +1,11 @@
-"""The quick path of the record writer: one closure per field, built once per plan.
+"""The quick paths of the record codec, built once per record of a plan.
 
-Most records of a file are ordinary: every value present and fitting its field. For those the
-writer runs these closures, which do only the work such a record needs. Anything else (a
-missing required value, a value that does not fit, a cut to report) raises ``Careful``, and
-the writer writes that record again on its careful path, which reports exactly what is wrong.
-Both paths write the same bytes for an ordinary record; tests hold them to it.
+Most records of a file are ordinary: every value present and fitting its field. For those
+the writer runs one generated function per record and the reader one closure per field,
+doing only the work such a record needs. Anything else (a missing required value, a value
+that does not fit, a cut to report) raises ``Careful`` (or the codec's ``LeafError``), and
+the record is written or read again on the careful path, which reports exactly what is
+wrong. Both paths give the same bytes and data for an ordinary record; tests hold them to it.
 """
 
 from __future__ import annotations
@@ -17,96 +18,11 @@ from erengine.codecs.leaf import LeafError
 from erengine.codecs.records.plan import FieldPlan
 
 Values = dict[str, Any] | None
-FieldEncoder = Callable[[dict[str, Any], Values, list[FieldPlan]], str]
 FillIn = Callable[[ModelPath, Any, dict[str, Any]], None]
 
 
 class Careful(Exception):
     """The record needs the careful path."""
-
-
-def _fitter(plan: FieldPlan) -> Callable[[str], str]:
-    width = plan.width
-    if width is None:
-        return lambda text: text
-    pad, right = plan.pad, plan.right
-
-    def fit(text: str) -> str:
-        length = len(text)
-        if length == width:
-            return text
-        if length > width:
-            raise Careful  # an error, or a declared cut that must be reported
-        return text.rjust(width, pad) if right else text.ljust(width, pad)
-
-    return fit
-
-
-def _encoder(plan: FieldPlan) -> Callable[[Any], str]:
-    encode, fit = plan.codec.encode, _fitter(plan)
-
-    def encode_and_fit(value: Any) -> str:
-        try:
-            return fit(encode(value))
-        except LeafError:
-            raise Careful from None
-
-    return encode_and_fit
-
-
-def field_encoder(plan: FieldPlan, fill_in: FillIn) -> FieldEncoder:
-    """The closure writing ``plan``'s text for a record of the scope."""
-    blank = " " * (plan.width or 0)
-    if plan.kind in ("const", "fill"):
-        text = plan.const if plan.kind == "const" else plan.pad * (plan.width or 0)
-        assert text is not None
-        return lambda scope, values, later: text
-    encode, name, expression = _encoder(plan), plan.name, plan.expression
-    if plan.kind == "value":
-        assert expression is not None
-        if plan.deferred:
-
-            def deferred(scope: dict[str, Any], values: Values, later: list[FieldPlan]) -> str:
-                later.append(plan)
-                return blank
-
-            return deferred
-
-        def computed(scope: dict[str, Any], values: Values, later: list[FieldPlan]) -> str:
-            value = expression.evaluate(scope)
-            if value is None:
-                raise Careful
-            text = encode(value)
-            if values is not None:
-                values[name] = value
-            return text
-
-        return computed
-
-    getters, optional, deferred_default = plan.getters, plan.optional, plan.deferred
-    single = getters[0] if len(getters) == 1 else None
-    path = plan.binds[0]
-
-    def bound(scope: dict[str, Any], values: Values, later: list[FieldPlan]) -> str:
-        value = single(scope) if single is not None else tuple(get(scope) for get in getters)
-        if value is None:
-            if expression is None:
-                if optional:
-                    return blank
-                raise Careful  # a required value is missing
-            if deferred_default:
-                later.append(plan)
-                return blank
-            value = expression.evaluate(scope)
-            if value is None:
-                raise Careful
-            fill_in(path, value, scope)
-        text = encode(value)
-        if values is not None:
-            values[name] = value
-        return text
-
-    return bound
 
 
 FieldDecoder = Callable[[Any, dict[str, Any], dict[str, Any], dict[str, Any]], None]
@@ -156,3 +72,98 @@ def field_decoder(plan: FieldPlan, fixed: bool) -> FieldDecoder | None:
                     set_part(scope, root, part)
 
     return bound
+
+
+RecordEncoder = Callable[[dict[str, Any], Values, list[FieldPlan]], list[str]]
+
+
+def record_encoder(fields: tuple[FieldPlan, ...], fill_in: FillIn) -> RecordEncoder:
+    """One function writing every field of a record: Python source generated from the plan.
+
+    A record is written a million times; calling a closure per field, and a getter, an
+    encoder and a fitter inside it, cost more than the work itself. The generated source
+    does that work inline. It holds nothing from the configuration as code: every value
+    comes in through the namespace (``N[i]``) or as ``repr()`` of a number, so no text of a
+    configuration can become code. Errors raise ``Careful`` or ``LeafError`` exactly where
+    the per-field closures would, and the writer then takes its careful path.
+    """
+    namespace: dict[str, Any] = {"Careful": Careful, "fill_in": fill_in}
+    constants: list[Any] = []
+
+    def const(value: Any) -> str:
+        constants.append(value)
+        return f"N[{len(constants) - 1}]"
+
+    lines = ["def encode(scope, values, later):", "    parts = []", "    add = parts.append"]
+    for plan in fields:
+        lines.extend(f"    {line}" for line in _field_source(plan, const))
+    lines.append("    return parts")
+    namespace["N"] = tuple(constants)
+    source = compile("\n".join(lines), f"<record encoder {fields[0].config_path}>", "exec")
+    exec(source, namespace)  # noqa: S102 - source built from the plan, never from config text
+    encoder: RecordEncoder = namespace["encode"]
+    return encoder
+
+
+def _field_source(plan: FieldPlan, const: Callable[[Any], str]) -> list[str]:
+    if plan.kind in ("const", "fill"):
+        text = plan.const if plan.kind == "const" else plan.pad * (plan.width or 0)
+        return [f"add({const(text)})"]
+    blank = const(" " * (plan.width or 0))
+    write = _write_source(plan, const)
+    if plan.kind == "value":
+        if plan.deferred:
+            return [f"later.append({const(plan)})", f"add({blank})"]
+        return [
+            f"value = {const(plan.expression)}.evaluate(scope)",
+            "if value is None:",
+            "    raise Careful",
+            *write,
+        ]
+    if len(plan.getters) == 1:
+        fetch = _fetch_source(plan.binds[0], const)
+    else:
+        getters = ", ".join(f"{const(get)}(scope)" for get in plan.getters)
+        fetch = [f"value = ({getters},)"]
+    if plan.expression is None:
+        missing = [f"add({blank})"] if plan.optional else ["raise Careful"]
+    elif plan.deferred:
+        missing = [f"later.append({const(plan)})", f"add({blank})"]
+    else:
+        missing = [
+            f"value = {const(plan.expression)}.evaluate(scope)",
+            "if value is None:",
+            "    raise Careful",
+            f"fill_in({const(plan.binds[0])}, value, scope)",
+            *write,
+        ]
+    return [
+        *fetch,
+        "if value is None:",
+        *(f"    {line}" for line in missing),
+        "else:",
+        *(f"    {line}" for line in write),
+    ]
+
+
+def _fetch_source(path: ModelPath, const: Callable[[Any], str]) -> list[str]:
+    """``value = `` the data at ``path``, dict lookups inline (what ``access.getter`` does)."""
+    lines = [f"value = scope.get({const(path[0])})"]
+    for key in path[1:]:
+        lines.append(f"value = value.get({const(key)}) if value.__class__ is dict else None")
+    return lines
+
+
+def _write_source(plan: FieldPlan, const: Callable[[Any], str]) -> list[str]:
+    lines = [f"text = {const(plan.codec.encode)}(value)"]
+    if plan.width is not None:
+        width, pad = plan.width, const(plan.pad)
+        justify = "rjust" if plan.right else "ljust"
+        lines += [
+            f"if len(text) != {width!r}:",
+            f"    if len(text) > {width!r}:",
+            "        raise Careful",
+            f"    text = text.{justify}({width!r}, {pad})",
+        ]
+    lines += ["if values is not None:", f"    values[{const(plan.name)}] = value", "add(text)"]
+    return lines

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 from erengine.codecs.base import WriteReport
 from erengine.codecs.leaf import LeafError
-from erengine.codecs.records.fast import Careful, FieldEncoder, field_encoder
+from erengine.codecs.records.fast import Careful, RecordEncoder, record_encoder
 from erengine.codecs.records.framing import RecordSink
 from erengine.codecs.records.plan import (
     FieldPlan,
@@ -49,7 +49,7 @@ class RecordWriter:
         self.record_counts: dict[str, int] = {}
         self.list_stack: list[tuple[str, int]] = []
         self.loop_items: set[str] = set()
-        self.encoders: dict[int, tuple[FieldEncoder, ...]] = {}
+        self.encoders: dict[int, RecordEncoder] = {}
         self.root: Mapping[str, Any] = {}
         # Deferred fields of the open list items: (field, byte offset, record label).
         self.deferred: list[list[tuple[FieldPlan, int, str]]] = [[]]
@@ -121,10 +121,10 @@ class RecordWriter:
 
     def quickly(self, record: RecordPlan, scope: dict[str, Any]) -> bool:
         """Write an ordinary record on the quick path; False when it needs the careful one."""
-        encoders = self.encoders.get(id(record))
-        if encoders is None:
-            encoders = tuple(field_encoder(plan, self.fill_in) for plan in record.fields)
-            self.encoders[id(record)] = encoders
+        encode = self.encoders.get(id(record))
+        if encode is None:
+            encode = record_encoder(record.fields, self.fill_in)
+            self.encoders[id(record)] = encode
         values: dict[str, Any] | None = {} if record.needs_values else None
         later: list[FieldPlan] = []
         try:
@@ -134,10 +134,10 @@ class RecordWriter:
                     self.fill_in(implied.path, implied.value, scope)
                 elif actual != implied.value:
                     raise Careful
-            parts = [encode(scope, values, later) for encode in encoders]
+            parts = encode(scope, values, later)
             text = self.sink.cells_to_text(parts) if self.delimited else "".join(parts)
             offset = self.sink.write(text)
-        except (Careful, ErengineError, UnicodeEncodeError):
+        except (Careful, LeafError, ErengineError, UnicodeEncodeError):
             return False
         self.defer(later, text, offset, f"{record.name}#{self.record_counts[record.name]}")
         if record.totals:

@@ -269,3 +269,25 @@ def test_a_sum_is_only_evaluated_where_its_condition_holds(layout: LayoutFactory
     written = write(layout, data, LAZY)
     assert written == b"IF0012\nIX    \nIF0003\nT00015\n"
     assert read(layout, written, LAZY) == data
+
+
+def test_configuration_text_never_becomes_generated_code(layout: LayoutFactory) -> None:
+    hostile = "');__import__('os').system('false');('"
+    text = f"""\
+kind: format
+name: hostile
+version: 1.0.0
+model: payments@^1
+file: {{type: fixed, width: {len(hostile) + 4}, newline: "\\n"}}
+structure:
+  - group: items
+    for_each: items
+    as: item
+    structure:
+      - record: item
+        fields:
+          - {{len: {len(hostile)}, const: "{hostile}"}}
+          - {{len: 4, bind: item.code, pad: "'"}}
+"""
+    written = write(layout, {"items": [{"code": "A"}]}, text)
+    assert written == (hostile + "A'''\n").encode()
