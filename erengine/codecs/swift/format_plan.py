@@ -9,7 +9,8 @@ slotted dataclasses and tuples, each node with its span and config path.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,7 +26,7 @@ from erengine.codecs.swift.subfields import (
     SubfieldTarget,
     compile_key_pattern,
 )
-from erengine.codecs.swift.values import swift_leaf
+from erengine.codecs.swift.values import month_day_near, swift_leaf
 from erengine.config.catalog import ResolvedDocument
 from erengine.config.schema.swift import (
     SubfieldSchemeSpec,
@@ -50,6 +51,7 @@ BAD_PART = "CFG663"
 @dataclass(frozen=True, slots=True)
 class PartPlan:
     name: str
+    group: int  # index of the part's capture in the notation's expression
     kind: PartKind
     codec: LeafCodec
     getters: tuple[Getter, ...]  # one per bound path
@@ -58,6 +60,8 @@ class PartPlan:
     const: str | None
     near: str | None  # the part giving the year of a month-day date
     default: str | None  # written when the part has no value
+    store: ScopeSetter | None  # sets the decoded value (all bound paths at once)
+    decode: Callable[[str], Any]  # the codec's decode, remembered for short parts
     # Several lines (``6*65x``): banks wrap text where a line is full, so the model holds the
     # lines joined as one text (the writer wraps it again at the line length).
     multi_line: bool
@@ -92,6 +96,12 @@ class TagPlan:
     reading: FieldNotation  # with the format's tolerances
     writing: FieldNotation  # strict SWIFT
     parts: tuple[PartPlan, ...]
+    read_parts: tuple[PartPlan, ...]  # the parts reading sets or checks (not the ignored)
+    # The quick path of reading, for tags whose parts are all bound: (capture, decode, store)
+    # per part, then month-day parts as (capture, anchor capture, anchor decode, store).
+    # Any value that does not decode sends the tag down the careful path, which reports it.
+    quick: tuple[tuple[int, Callable[[str], Any], ScopeSetter], ...] | None
+    quick_near: tuple[tuple[int, int, Callable[[str], Any], ScopeSetter], ...]
     optional: bool
     repeat: bool
     one_of: str | None
@@ -99,7 +109,7 @@ class TagPlan:
     item_name: str | None
     implies: tuple[tuple[str, Any], ...]
     subfields: SubfieldScheme | None
-    subfield_part: str | None  # the text part the scheme splits
+    subfield_part: int | None  # capture index of the text part the scheme splits
     span: SourceSpan | None
     config_path: str
 
@@ -110,6 +120,9 @@ class DerivedPlan:
     setter: ScopeSetter
     expression: Expression
     path: str
+    # False when the expression reads nothing of the item (an entry's currency from the
+    # opening balance): then it is evaluated once per message, not once per entry.
+    per_item: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,13 +302,15 @@ class _Compiler:
                 return False
         return True
 
-    def binding(self, dotted: str, where: DataPath) -> tuple[Getter, ScopeSetter] | None:
+    def binding(
+        self, dotted: str, where: DataPath, *, combines: bool = False
+    ) -> tuple[Getter, ScopeSetter] | None:
         path = tuple(dotted.split("."))
         if len(path) < 2 or not self.check_model_path(path, where):
             if len(path) < 2:
                 self.check_model_path(("?",), where)
             return None
-        return getter(path), _scope_setter(path)
+        return getter(path), _scope_setter(path, combines=combines)
 
     def expression(self, source: str, where: DataPath) -> Expression:
         try:
@@ -347,7 +362,9 @@ class _Compiler:
             bound = self.binding(item.bind, (*where, "derived", index, "bind"))
             expression = self.expression(item.value, (*where, "derived", index, "value"))
             if bound is not None:
-                derived.append(DerivedPlan(bound[0], bound[1], expression, item.bind))
+                item_names = {item_name, "totals", *spec.first_item}
+                per_item = bool(expression.names & item_names)
+                derived.append(DerivedPlan(bound[0], bound[1], expression, item.bind, per_item))
         return GroupPlan(
             spec.group,
             items or ListTarget(item_name, ("?",)),
@@ -389,12 +406,20 @@ class _Compiler:
         multi_line_parts = {
             name for name, part in writing.by_name.items() if getattr(part, "max_lines", 1) > 1
         }
+        bound_paths = [
+            path
+            for part in spec.parts
+            for path in ([part.bind] if isinstance(part.bind, str) else part.bind or [])
+        ]
+        shared_paths = {path for path in bound_paths if bound_paths.count(path) > 1}
         parts = tuple(
             self.part(
                 part,
-                part.name in decimal_parts,
-                part.name in multi_line_parts,
-                (*where, "parts", index),
+                names.index(part.name),
+                decimal=part.name in decimal_parts,
+                multi_line=part.name in multi_line_parts,
+                shared_paths=shared_paths,
+                where=(*where, "parts", index),
             )
             for index, part in enumerate(spec.parts)
             if part.name in names
@@ -403,7 +428,9 @@ class _Compiler:
         if spec.subfields is not None:
             subfields = self.scheme(spec.subfields, (*where, "subfields"))
             # The free text is the last part (`6*65x` of :86:).
-            subfield_part = spec.parts[-1].name
+            subfield_part = len(names) - 1
+        read_parts = tuple(part for part in parts if part.kind != "ignore")
+        quick, quick_near = _quick_path(read_parts, joins=spec.repeat and items is None)
         implies = tuple(spec.implies.items())
         if items is not None and spec.as_ is not None:
             for dotted in spec.implies:
@@ -413,6 +440,9 @@ class _Compiler:
             reading=reading,
             writing=writing,
             parts=parts,
+            read_parts=read_parts,
+            quick=quick,
+            quick_near=quick_near,
             optional=spec.optional,
             repeat=spec.repeat,
             one_of=spec.one_of,
@@ -426,7 +456,14 @@ class _Compiler:
         )
 
     def part(
-        self, spec: SwiftPartSpec, decimal: bool, multi_line: bool, where: DataPath
+        self,
+        spec: SwiftPartSpec,
+        group: int,
+        *,
+        decimal: bool,
+        multi_line: bool,
+        shared_paths: set[str],
+        where: DataPath,
     ) -> PartPlan:
         codec = self.codec(spec.format, decimal, (*where, "format"))
         getters: list[Getter] = []
@@ -438,7 +475,7 @@ class _Compiler:
             paths = [spec.bind] if isinstance(spec.bind, str) else spec.bind
             for index, dotted in enumerate(paths):
                 at = (*where, "bind") if isinstance(spec.bind, str) else (*where, "bind", index)
-                bound = self.binding(dotted, at)
+                bound = self.binding(dotted, at, combines=dotted in shared_paths)
                 if bound is not None:
                     getters.append(bound[0])
                     setters.append(bound[1])
@@ -449,6 +486,7 @@ class _Compiler:
             kind = "const"
         return PartPlan(
             spec.name,
+            group,
             kind,
             codec,
             tuple(getters),
@@ -457,6 +495,8 @@ class _Compiler:
             spec.const,
             spec.near,
             spec.default,
+            _store(tuple(setters)) if kind == "bind" else None,
+            _remembered(codec, multi_line),
             multi_line,
             self.span(where),
         )
@@ -564,14 +604,76 @@ def _all_tags(slots: Sequence[Slot]) -> list[TagPlan]:
     return tags
 
 
-def _scope_setter(path: ModelPath) -> ScopeSetter:
-    # A date part and a time part bound to one path make one datetime (MT942 :13D:).
-    set_in_item = setter(path, in_item=True, combines=True)
+def _scope_setter(path: ModelPath, *, combines: bool) -> ScopeSetter:
+    """``(scope, value)`` setting ``path`` (scope name first); ``combines`` when a date part
+    and a time part of one tag make one datetime (MT942 :13D:)."""
+    if len(path) == 2 and not combines:
+        # Most parts bind a field of an item in scope: one dict store, nothing else.
+        head, key = path
+
+        def set_field(scope: dict[str, Any], value: Any) -> None:
+            scope[head][key] = value
+
+        return set_field
+    set_in_item = setter(path, in_item=True, combines=combines)
 
     def set_value(scope: dict[str, Any], value: Any) -> None:
         set_in_item(scope, scope, value)
 
     return set_value
+
+
+def _quick_path(
+    parts: tuple[PartPlan, ...], *, joins: bool
+) -> tuple[
+    tuple[tuple[int, Callable[[str], Any], ScopeSetter], ...] | None,
+    tuple[tuple[int, int, Callable[[str], Any], ScopeSetter], ...],
+]:
+    """The quick path's steps, or None when a part is computed, constant or joined."""
+    if joins or any(part.store is None for part in parts):
+        return None, ()
+    by_name = {part.name: part for part in parts}
+    plain = tuple((p.group, p.decode, p.store) for p in parts if p.store and p.near is None)
+    near = []
+    for part in parts:
+        anchor = by_name.get(part.near or "")
+        if part.near is not None and anchor is None:
+            return None, ()
+        if part.store is not None and anchor is not None:
+            near.append((part.group, anchor.group, anchor.decode, _near_store(part.store)))
+    return plain, tuple(near)
+
+
+def _near_store(store: ScopeSetter) -> ScopeSetter:
+    def store_near(scope: dict[str, Any], value: Any) -> None:
+        text, anchor = value
+        store(scope, month_day_near(text, anchor))
+
+    return store_near
+
+
+def _remembered(codec: LeafCodec, multi_line: bool) -> Callable[[str], Any]:
+    """``codec.decode``; for short parts remembered, since statements repeat the same dates,
+    marks and currencies on every line and every decoded value is immutable. Free text
+    (multi-line parts) is not kept, so memory stays bounded."""
+    if multi_line:
+        return lambda text: codec.decode(text.replace("\n", ""))
+    return functools.lru_cache(maxsize=1024)(codec.decode)
+
+
+def _store(setters: tuple[ScopeSetter, ...]) -> ScopeSetter:
+    """One callable for a part's paths: several take one value each from a tuple
+    (``table(...)`` of the :61: mark gives side and reversal), absent ones left out."""
+    if len(setters) == 1:
+        return setters[0]
+
+    def store_each(scope: dict[str, Any], values: Any) -> None:
+        many = values if isinstance(values, tuple) else (values,) * len(setters)
+        for set_value, value in zip(setters, many, strict=False):
+            if value is not None:
+                set_value(scope, value)
+
+    return store_each
 
 
 def _constant_setter(set_value: ScopeSetter, value: Any) -> ScopeSetter:

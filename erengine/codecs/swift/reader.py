@@ -50,6 +50,7 @@ class _MessageState:
     page_settled: bool = False
     # A field of the message did not read: sums and checks over it would only add noise.
     failed: bool = False
+    derived: dict[str, Any] = field(default_factory=dict)  # values derived once per message
 
 
 @dataclass(slots=True)
@@ -275,7 +276,9 @@ class SwiftReader:
             if first:
                 target.append(scope, first)
         for derived in group.derived:
-            value = self.evaluate(derived.expression, state, derived.path)
+            if derived.per_item or derived.path not in state.derived:
+                state.derived[derived.path] = self.evaluate(derived.expression, state, derived.path)
+            value = state.derived[derived.path]
             if value is not None:
                 derived.setter(scope, value)
         for total in self.plan.totals:
@@ -300,23 +303,56 @@ class SwiftReader:
             return  # an empty optional field (banks write ':86:' with nothing) is absent
         if self.plan.file.tabs_as_spaces and "\t" in swift_field.value:
             swift_field = swift_field._replace(value=swift_field.value.replace("\t", " "))
-        try:
-            parts = message.read_field(swift_field, tag.reading)
-        except ParseError as error:
-            error.span = error.span or tag.span
-            state.failed = True
-            self.errors.add(error)
+        match = tag.reading.pattern.fullmatch(swift_field.value)
+        if match is None:
+            try:
+                message.read_field(swift_field, tag.reading)  # raises, naming the failing part
+            except ParseError as error:
+                error.span = error.span or tag.span
+                state.failed = True
+                self.errors.add(error)
             return
+        groups = match.groups()
         scope = state.scope
         if tag.items is not None and tag.item_name is not None:
             item: dict[str, Any] = dict(tag.implies)
             tag.items.append(scope, item)
             scope[tag.item_name] = item
+        if tag.quick is not None and self.read_quickly(tag, groups, scope):
+            if tag.subfields is not None and tag.subfield_part is not None:
+                text = groups[tag.subfield_part]
+                if text:
+                    self.split(tag.subfields, text, scope)
+            return
+        self.read_carefully(state, swift_field, tag, groups)
+
+    def read_quickly(self, tag: TagPlan, groups: tuple[Any, ...], scope: dict[str, Any]) -> bool:
+        """Every part decoded and stored; False at the first that does not decode."""
+        try:
+            for group, decode, store in tag.quick or ():
+                text = groups[group]
+                if text is not None:
+                    store(scope, decode(text))
+            for group, anchor_group, decode_anchor, store in tag.quick_near:
+                text, anchor = groups[group], groups[anchor_group]
+                if text is not None and anchor is not None:
+                    store(scope, (text, decode_anchor(anchor)))
+        except (LeafError, ArithmeticError):
+            return False
+        return True
+
+    def read_carefully(
+        self, state: _MessageState, swift_field: SwiftField, tag: TagPlan, groups: tuple[Any, ...]
+    ) -> None:
+        """Part by part, each problem reported with its place; computed parts checked."""
+        scope = state.scope
         decoded: dict[str, Any] = {}
         computed: list[tuple[PartPlan, Any]] = []
-        for part in tag.parts:
-            text = parts.get(part.name)
-            if text is None or part.kind == "ignore":
+        # A repeated tag that is not a list item adds its text to what came before.
+        joins = tag.repeat and tag.items is None
+        for part in tag.read_parts:
+            text = groups[part.group]
+            if text is None:
                 continue
             if part.kind == "const":
                 if text != part.const:
@@ -339,7 +375,7 @@ class SwiftReader:
                         continue
                     value = month_day_near(text, anchor)
                 else:
-                    value = part.codec.decode(text.replace("\n", "") if part.multi_line else text)
+                    value = part.decode(text)
             except (LeafError, ArithmeticError) as problem:
                 state.failed = True
                 expected = problem.expected if isinstance(problem, LeafError) else "a number"
@@ -356,10 +392,12 @@ class SwiftReader:
                 )
                 continue
             decoded[part.name] = value
-            if part.kind == "value":
+            if part.store is None:
                 computed.append((part, value))
-                continue
-            self.bind(part, value, scope, repeat=tag.repeat and tag.items is None)
+            elif joins:
+                self.join_text(part, value, scope)
+            else:
+                part.store(scope, value)
         for part, value in computed:
             expected_value = self.evaluate(part.expression, state, f"{tag.tag}.{part.name}")
             if expected_value != value:
@@ -370,28 +408,24 @@ class SwiftReader:
                         COMPUTED_MISMATCH,
                         f"part {part.name} does not match the message's contents",
                         expected=str(expected_value),
-                        found=parts[part.name],
+                        found=str(groups[part.group]),
                         part=part,
                     )
                 )
         if tag.subfields is not None and tag.subfield_part is not None:
-            text = parts.get(tag.subfield_part)
+            text = groups[tag.subfield_part]
             if text:
                 self.split(tag.subfields, text, scope)
 
-    def bind(self, part: PartPlan, value: Any, scope: dict[str, Any], *, repeat: bool) -> None:
-        setters = part.setters
-        if len(setters) == 1:
-            if repeat and isinstance(value, str):
-                before = part.getters[0](scope)
-                if isinstance(before, str) and before:
-                    value = f"{before} {value}"
-            setters[0](scope, value)
+    def join_text(self, part: PartPlan, value: Any, scope: dict[str, Any]) -> None:
+        """A repeated tag's text after the text of its earlier occurrences."""
+        if part.store is None:
             return
-        values = value if isinstance(value, tuple) else (value,) * len(setters)
-        for set_value, one in zip(setters, values, strict=False):
-            if one is not None:
-                set_value(scope, one)
+        if isinstance(value, str) and part.getters:
+            before = part.getters[0](scope)
+            if isinstance(before, str) and before:
+                value = f"{before} {value}"
+        part.store(scope, value)
 
     def split(self, scheme: SubfieldScheme, text: str, scope: dict[str, Any]) -> None:
         leading_text, pieces = scheme.split(text)

@@ -72,15 +72,26 @@ def month_day_near(text: str, anchor: dt.date) -> dt.date:
     if len(text) != 4 or not text.isdigit():
         raise LeafError("a month and day MMDD", text)
     month, day = int(text[:2]), int(text[2:])
+    try:
+        same_year = dt.date(anchor.year, month, day)
+    except ValueError:
+        same_year = None  # 29 February of another year, or no such day at all
+    if same_year is not None and abs((same_year - anchor).days) <= _HALF_YEAR:
+        return same_year
     candidates = []
-    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
+    for year in (anchor.year - 1, anchor.year + 1):
         try:
             candidates.append(dt.date(year, month, day))
         except ValueError:
             continue
+    if same_year is not None:
+        candidates.append(same_year)
     if not candidates:
         raise LeafError("a valid month and day MMDD", text)
     return min(candidates, key=lambda day_: abs((day_ - anchor).days))
+
+
+_HALF_YEAR = 183
 
 
 SWIFT_LEAF_CODECS = {
