@@ -14,8 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from erengine.codecs.base import ModelPath
-from erengine.codecs.leaf import LeafError
-from erengine.codecs.records.plan import FieldPlan
+from erengine.codecs.records.plan import FieldPlan, TallyPlan
 
 Values = dict[str, Any] | None
 FillIn = Callable[[ModelPath, Any, dict[str, Any]], None]
@@ -25,84 +24,93 @@ class Careful(Exception):
     """The record needs the careful path."""
 
 
-FieldDecoder = Callable[[Any, dict[str, Any], dict[str, Any], dict[str, Any]], None]
-
-
-def _strip(plan: FieldPlan) -> Callable[[str], str]:
-    if not plan.codec.strips_padding:
-        return str.strip
-    pad = plan.pad
-    if plan.right:
-        return lambda raw: raw.lstrip(pad)
-    return lambda raw: raw.rstrip(pad)
-
-
-def field_decoder(plan: FieldPlan, fixed: bool) -> FieldDecoder | None:
-    """The closure reading ``plan`` from a record (its text, or its cells when delimited).
-
-    ``None`` for fields the quick path leaves alone: constants (they identified the record),
-    fillers, and computed fields (the reader checks those itself, in order).
-    """
-    if plan.kind != "bind":
-        return None
-    start, end = plan.start, plan.start + (plan.width or 0)
-    strip, decode, name = _strip(plan), plan.codec.decode, plan.name
-    blank_is_absent = plan.optional or plan.codec.strips_padding
-    setters = plan.setters
-    only = setters[0] if len(setters) == 1 else None
-
-    def bound(
-        source: Any, scope: dict[str, Any], root: dict[str, Any], values: dict[str, Any]
-    ) -> None:
-        text = strip(source[start:end] if fixed else source[start])
-        if not text:
-            if blank_is_absent:
-                return
-            raise Careful
-        try:
-            value = decode(text)
-        except LeafError:
-            raise Careful from None
-        values[name] = value
-        if only is not None:
-            only(scope, root, value)
-        else:
-            for set_part, part in zip(setters, value, strict=True):
-                if part is not None:  # a table row leaves an optional flag out
-                    set_part(scope, root, part)
-
-    return bound
-
-
 RecordEncoder = Callable[[dict[str, Any], Values, list[FieldPlan]], list[str]]
 
 
+class _Source:
+    """Python source for one function, with the values it uses held apart in ``N``.
+
+    Nothing from a configuration is ever written into the source as code: values come in
+    through the namespace (``N[i]``), numbers as ``repr()``. So no text of a configuration
+    (a constant, a pad character, a name) can become code.
+    """
+
+    def __init__(self, signature: str) -> None:
+        self.lines = [f"def generated({signature}):"]
+        self.constants: list[Any] = []
+
+    def const(self, value: Any) -> str:
+        self.constants.append(value)
+        return f"N[{len(self.constants) - 1}]"
+
+    def add(self, lines: list[str], indent: str = "    ") -> None:
+        self.lines.extend(f"{indent}{line}" for line in lines)
+
+    def build(self, where: str, **names: Any) -> Any:
+        namespace: dict[str, Any] = {"N": tuple(self.constants), "Careful": Careful, **names}
+        code = compile("\n".join(self.lines), f"<generated {where}>", "exec")
+        exec(code, namespace)  # noqa: S102 - source built from the plan, never from config text
+        return namespace["generated"]
+
+
 def record_encoder(fields: tuple[FieldPlan, ...], fill_in: FillIn) -> RecordEncoder:
-    """One function writing every field of a record: Python source generated from the plan.
+    """One function writing every field of a record, generated from the plan.
 
     A record is written a million times; calling a closure per field, and a getter, an
     encoder and a fitter inside it, cost more than the work itself. The generated source
-    does that work inline. It holds nothing from the configuration as code: every value
-    comes in through the namespace (``N[i]``) or as ``repr()`` of a number, so no text of a
-    configuration can become code. Errors raise ``Careful`` or ``LeafError`` exactly where
-    the per-field closures would, and the writer then takes its careful path.
+    does that work inline. Errors raise ``Careful`` or ``LeafError`` where a field is not
+    ordinary, and the writer then takes its careful path.
     """
-    namespace: dict[str, Any] = {"Careful": Careful, "fill_in": fill_in}
-    constants: list[Any] = []
-
-    def const(value: Any) -> str:
-        constants.append(value)
-        return f"N[{len(constants) - 1}]"
-
-    lines = ["def encode(scope, values, later):", "    parts = []", "    add = parts.append"]
+    source = _Source("scope, values, later")
+    source.add(["parts = []", "add = parts.append"])
     for plan in fields:
-        lines.extend(f"    {line}" for line in _field_source(plan, const))
-    lines.append("    return parts")
-    namespace["N"] = tuple(constants)
-    source = compile("\n".join(lines), f"<record encoder {fields[0].config_path}>", "exec")
-    exec(source, namespace)  # noqa: S102 - source built from the plan, never from config text
-    encoder: RecordEncoder = namespace["encode"]
+        source.add(_field_source(plan, source.const))
+    source.add(["return parts"])
+    encoder: RecordEncoder = source.build(f"writer of {fields[0].config_path}", fill_in=fill_in)
     return encoder
+
+
+RecordDecoder = Callable[[Any, dict[str, Any], dict[str, Any], dict[str, Any]], None]
+
+
+def record_decoder(fields: tuple[FieldPlan, ...], fixed: bool) -> RecordDecoder:
+    """One function reading every bound field of a record (its text, or its cells).
+
+    Constants identified the record already; fillers carry nothing; computed fields are
+    checked by the reader itself, after the bound ones, in order.
+    """
+    source = _Source("source, scope, root, values")
+    for plan in fields:
+        if plan.kind != "bind":
+            continue
+        end = plan.start + (plan.width or 0)
+        take = f"source[{plan.start!r}:{end!r}]" if fixed else f"source[{plan.start!r}]"
+        if not plan.codec.strips_padding:
+            strip = "strip()"
+        else:
+            strip = f"{'lstrip' if plan.right else 'rstrip'}({source.const(plan.pad)})"
+        if len(plan.setters) == 1:
+            assign = [f"{source.const(plan.setters[0])}(scope, root, value)"]
+        else:
+            assign = [
+                f"for set_part, part in zip({source.const(plan.setters)}, value):",
+                "    if part is not None:  # a table row leaves an optional flag out",
+                "        set_part(scope, root, part)",
+            ]
+        blank_is_absent = plan.optional or plan.codec.strips_padding
+        source.add(
+            [
+                f"text = {take}.{strip}",
+                "if text:",
+                f"    value = {source.const(plan.codec.decode)}(text)",
+                f"    values[{source.const(plan.name)}] = value",
+                *(f"    {line}" for line in assign),
+                *([] if blank_is_absent else ["else:", "    raise Careful"]),
+            ]
+        )
+    source.add(["return None"])
+    decoder: RecordDecoder = source.build(f"reader of {fields[0].config_path}")
+    return decoder
 
 
 def _field_source(plan: FieldPlan, const: Callable[[Any], str]) -> list[str]:
@@ -167,3 +175,45 @@ def _write_source(plan: FieldPlan, const: Callable[[Any], str]) -> list[str]:
         ]
     lines += ["if values is not None:", f"    values[{const(plan.name)}] = value", "add(text)"]
     return lines
+
+
+RecordTally = Callable[[dict[str, Any], Values, dict[str, Any]], None]
+
+
+def record_tally(tally: TallyPlan) -> RecordTally:
+    """One function adding a record to its totals, generated from its ``TallyPlan``.
+
+    Conditions are evaluated first, each summand only where a condition lets it count (as
+    the careful ``tally`` does), then the totals change; an expression error leaves them
+    untouched, so the caller can tally the record again carefully and report it.
+    """
+    source = _Source("scope, values, totals")
+    guards: dict[int, list[str]] = {}
+    for _, when, summand in tally.steps:
+        if summand >= 0:
+            guards.setdefault(summand, []).append(f"k{when}" if when >= 0 else "True")
+    conditions = sorted({when for _, when, _ in tally.steps if when >= 0})
+    source.add(["scope['record'] = values", "try:", "    pass"])
+    for position in conditions:
+        source.add(
+            [f"k{position} = {source.const(tally.expressions[position].evaluate)}(scope)"],
+            "        ",
+        )
+    for position, guard in sorted(guards.items()):
+        if position in conditions:
+            continue
+        evaluate = source.const(tally.expressions[position].evaluate)
+        test = "True" if "True" in guard else " or ".join(dict.fromkeys(guard))
+        source.add([f"k{position} = {evaluate}(scope) if ({test}) else None"], "        ")
+    source.add(["finally:", "    del scope['record']"])
+    for name, when, summand in tally.steps:
+        key = source.const(name)
+        step = (
+            f"totals[{key}] += 1"
+            if summand < 0
+            else (f"totals[{key}] += k{summand} if k{summand} is not None else 0")
+        )
+        source.add([f"if k{when}:", f"    {step}"] if when >= 0 else [step])
+    source.add(["return None"])
+    generated: RecordTally = source.build("totals")
+    return generated

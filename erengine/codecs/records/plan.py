@@ -107,6 +107,7 @@ class TotalPlan:
 class RecordPlan:
     name: str
     fields: tuple[FieldPlan, ...]
+    computed: tuple[FieldPlan, ...]  # the `value` fields, checked on read after the bound ones
     when: Expression | None
     optional: bool
     identity: tuple[tuple[int, int | None, str], ...]  # (start, width, const) that must match
@@ -393,6 +394,7 @@ class _Compiler:
         return RecordPlan(
             name=spec.record,
             fields=tuple(fields),
+            computed=tuple(f for f in fields if f.kind == "value"),
             when=self.expression(spec.when, (*path, "when")),
             optional=spec.optional,
             identity=identity,

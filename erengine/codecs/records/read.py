@@ -17,7 +17,13 @@ from typing import Any, BinaryIO
 
 from erengine.codecs.base import ListItem, ModelPath, ReadReport
 from erengine.codecs.leaf import LeafError
-from erengine.codecs.records.fast import Careful, FieldDecoder, field_decoder
+from erengine.codecs.records.fast import (
+    Careful,
+    RecordDecoder,
+    RecordTally,
+    record_decoder,
+    record_tally,
+)
 from erengine.codecs.records.framing import Line, iter_delimited_lines, iter_fixed_lines
 from erengine.codecs.records.plan import (
     FieldPlan,
@@ -62,7 +68,8 @@ class RecordReader:
         else:
             self.lines = iter_delimited_lines(stream, plan.file, file_name)
         self.current: Line | None = None
-        self.decoders: dict[int, tuple[tuple[FieldPlan, FieldDecoder | None], ...]] = {}
+        self.decoders: dict[int, RecordDecoder] = {}
+        self.tallies: dict[int, RecordTally] = {}
         # Deferred computed fields are checked when the list item holding them is complete,
         # so a header may check what follows it (an entry's addenda flag, a batch's class).
         self.pending: list[list[tuple[FieldPlan, str, Line, str, dict[str, Any]]]] = [[]]
@@ -204,37 +211,40 @@ class RecordReader:
 
     def quickly(self, record: RecordPlan, line: Line, number: int) -> bool:
         """Read an ordinary record on the quick path; False when it needs the careful one."""
-        decoders = self.decoders.get(id(record))
-        if decoders is None:
-            decoders = tuple((plan, field_decoder(plan, self.fixed)) for plan in record.fields)
-            self.decoders[id(record)] = decoders
+        decode = self.decoders.get(id(record))
+        if decode is None:
+            decode = record_decoder(record.fields, self.fixed)
+            self.decoders[id(record)] = decode
         source: Any = line.text if self.fixed else line.cells
         if not self.fixed and len(source) < len(record.fields):
             return False
         values: dict[str, Any] = {}
         scope, root = self.scope, self.root
         try:
-            for _, decode in decoders:
-                if decode is not None:
-                    decode(source, scope, root, values)
-        except Careful:
+            decode(source, scope, root, values)
+        except (Careful, LeafError):
             return False
         for implied in record.implies:
             implied.set(scope, root, implied.value)
-        for plan, _ in decoders:
-            if plan.kind == "value":
-                raw = (
-                    line.text[plan.start : plan.start + (plan.width or 0)]
-                    if self.fixed
-                    else (line.cells[plan.start])
-                )
-                label = f"{record.name}#{number}"
-                if plan.deferred:
-                    self.pending[-1].append((plan, raw, line, label, values))
-                else:
-                    self.check_computed(plan, raw, line, label, values)
+        for plan in record.computed:
+            raw = (
+                line.text[plan.start : plan.start + (plan.width or 0)]
+                if self.fixed
+                else (line.cells[plan.start])
+            )
+            label = f"{record.name}#{number}"
+            if plan.deferred:
+                self.pending[-1].append((plan, raw, line, label, values))
+            else:
+                self.check_computed(plan, raw, line, label, values)
         if record.totals:
-            tally(record, scope, values, self.totals, self.evaluate)
+            add = self.tallies.get(id(record))
+            if add is None:
+                add = self.tallies[id(record)] = record_tally(record.tally)
+            try:
+                add(scope, values, self.totals)
+            except ErengineError:  # the careful tally reports it, and still counts the record
+                tally(record, scope, values, self.totals, self.evaluate)
         return True
 
     def carefully(self, record: RecordPlan, line: Line, label: str) -> None:

@@ -8,14 +8,22 @@ concerns; the caller writes to a temporary file and publishes it only on success
 
 from __future__ import annotations
 
+import codecs
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any, BinaryIO
 
 from erengine.codecs.base import WriteReport
 from erengine.codecs.leaf import LeafError
-from erengine.codecs.records.fast import Careful, RecordEncoder, record_encoder
+from erengine.codecs.records.fast import (
+    Careful,
+    RecordEncoder,
+    RecordTally,
+    record_encoder,
+    record_tally,
+)
 from erengine.codecs.records.framing import RecordSink
 from erengine.codecs.records.plan import (
     FieldPlan,
@@ -29,6 +37,8 @@ from erengine.codecs.records.plan import (
 )
 from erengine.errors import DataPosition, ErengineError, ErrorCollector, ValidationError
 from erengine.expr import Expression
+
+_MULTI_BYTE = frozenset({"utf-8"})
 
 
 class RecordWriter:
@@ -50,6 +60,9 @@ class RecordWriter:
         self.list_stack: list[tuple[str, int]] = []
         self.loop_items: set[str] = set()
         self.encoders: dict[int, RecordEncoder] = {}
+        self.tallies: dict[int, RecordTally] = {}
+        # In single-byte encodings a character's column is its byte offset in the record.
+        self.single_byte = codecs.lookup(plan.file.encoding).name not in _MULTI_BYTE
         self.root: Mapping[str, Any] = {}
         # Deferred fields of the open list items: (field, byte offset, record label).
         self.deferred: list[list[tuple[FieldPlan, int, str]]] = [[]]
@@ -141,12 +154,27 @@ class RecordWriter:
             return False
         self.defer(later, text, offset, f"{record.name}#{self.record_counts[record.name]}")
         if record.totals:
-            tally(record, scope, values, self.totals, lambda e: self.evaluate(e, scope))
+            self.add_to_totals(record, scope, values)
         return True
+
+    def add_to_totals(
+        self, record: RecordPlan, scope: dict[str, Any], values: dict[str, Any] | None
+    ) -> None:
+        add = self.tallies.get(id(record))
+        if add is None:
+            add = self.tallies[id(record)] = record_tally(record.tally)
+        try:
+            add(scope, values, self.totals)
+        except ErengineError:  # the careful tally reports it, and still counts the record
+            tally(record, scope, values, self.totals, lambda e: self.evaluate(e, scope))
 
     def defer(self, plans: list[FieldPlan], text: str, offset: int, label: str) -> None:
         for plan in plans:
-            prefix = len(text[: plan.start].encode(self.sink.encoding))
+            prefix = (
+                plan.start
+                if self.single_byte
+                else len(text[: plan.start].encode(self.sink.encoding))
+            )
             self.deferred[-1].append((plan, offset + prefix, label))
 
     def carefully(self, record: RecordPlan, scope: dict[str, Any], label: str) -> None:
@@ -214,7 +242,7 @@ class RecordWriter:
 
     def write_deferred(self, scope: dict[str, Any]) -> None:
         for plan, offset, label in self.deferred.pop():
-            text = self.field(plan, scope, label, None)
+            text = self.deferred_text(plan, scope, label)
             try:
                 self.sink.patch(offset, text.encode(self.sink.encoding))
             except UnicodeEncodeError:
@@ -226,6 +254,17 @@ class RecordWriter:
                     expected=self.sink.encoding,
                     found=text,
                 )
+
+    def deferred_text(self, plan: FieldPlan, scope: dict[str, Any], label: str) -> str:
+        """A deferred field's text now that its item is complete: quickly, else carefully."""
+        encode = self.encoders.get(id(plan))
+        if encode is None:
+            encode = record_encoder((replace(plan, deferred=False),), self.fill_in)
+            self.encoders[id(plan)] = encode
+        try:
+            return encode(scope, None, [])[0]
+        except (Careful, LeafError, ErengineError):
+            return self.field(plan, scope, label, None)
 
     def _field_at(self, record: RecordPlan, column: int) -> FieldPlan | None:
         for plan in record.fields:
