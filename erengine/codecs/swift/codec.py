@@ -1,56 +1,16 @@
-"""The SWIFT MT codec as the engine sees it: compile, write, read, and detection."""
+"""The SWIFT MT codec as the engine sees it (compile, write, read), and detection."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, BinaryIO
 
-from pydantic import BaseModel
-
-from erengine.codecs.base import PathCheck, WriteReport
-from erengine.codecs.swift.format_plan import SwiftPlan, compile_swift_format
+from erengine.codecs.plan_codec import PlanCodec
+from erengine.codecs.swift.format_plan import compile_swift_format
 from erengine.codecs.swift.reader import SwiftReader
 from erengine.codecs.swift.writer import write_messages
-from erengine.config.catalog import ResolvedDocument
 from erengine.config.schema.swift import SwiftFormatDocument
-from erengine.expr import ExpressionCompiler
 
-
-@dataclass(frozen=True, slots=True)
-class SwiftFormat:
-    plan: SwiftPlan
-
-    @property
-    def name(self) -> str:
-        return self.plan.name
-
-    def write(
-        self, data: Mapping[str, Any], sink: BinaryIO, *, context: Mapping[str, Any] | None
-    ) -> WriteReport:
-        return write_messages(self.plan, data, sink, context=context)
-
-    def reader(self, stream: BinaryIO, *, file_name: str | None, attach: bool) -> SwiftReader:
-        return SwiftReader(self.plan, stream, file_name=file_name, attach=attach)
-
-
-class SwiftCodec:
-    schema: type[BaseModel] = SwiftFormatDocument
-
-    def compile(
-        self,
-        document: ResolvedDocument,
-        *,
-        expressions: ExpressionCompiler,
-        check_path: PathCheck | None,
-    ) -> SwiftFormat:
-        return SwiftFormat(
-            compile_swift_format(document, expressions=expressions, check_path=check_path)
-        )
-
-
-SWIFT_CODEC = SwiftCodec()
+SWIFT_CODEC = PlanCodec(SwiftFormatDocument, compile_swift_format, write_messages, SwiftReader)
 
 # An MT940/MT942 statement: a :20: reference and a :25: account within the first lines, or
 # an application header naming message type 940 or 942.

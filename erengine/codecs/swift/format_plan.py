@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from erengine.codecs.base import ModelPath, PathCheck
@@ -192,22 +192,16 @@ def compile_swift_format(
     return plan
 
 
+@dataclass
 class _Compiler:
-    def __init__(
-        self,
-        document: ResolvedDocument,
-        spec: SwiftFormatDocument,
-        expressions: ExpressionCompiler,
-        check_path: PathCheck | None,
-    ) -> None:
-        self.document = document
-        self.spec = spec
-        self.expressions = expressions
-        self.check_path = check_path
-        self.errors = ErrorCollector()
-        # Scope name -> model path of the list its item belongs to.
-        self.scopes: dict[str, ModelPath] = {}
-        self.schemes: dict[str, SubfieldScheme] = {}
+    document: ResolvedDocument
+    spec: SwiftFormatDocument
+    expressions: ExpressionCompiler
+    check_path: PathCheck | None
+    errors: ErrorCollector = field(default_factory=ErrorCollector)
+    # Scope name -> model path of the list its item belongs to.
+    scopes: dict[str, ModelPath] = field(default_factory=dict)
+    schemes: dict[str, SubfieldScheme] = field(default_factory=dict)
 
     def span(self, path: DataPath) -> SourceSpan | None:
         return self.document.span(path)
@@ -266,30 +260,21 @@ class _Compiler:
 
     def list_target(self, dotted: str, where: DataPath) -> ListTarget | None:
         path = tuple(dotted.split("."))
-        if len(path) < 2 or path[0] not in self.scopes:
-            self.errors.add(
-                ConfigError(
-                    BAD_SCOPE,
-                    f"`{dotted}` must start with an item name in scope "
-                    f"({', '.join(sorted(self.scopes))})",
-                    span=self.span(where),
-                    config_path=format_path(where),
-                )
-            )
+        if len(path) < 2 or not self.check_model_path(path, where):
             return None
-        self.check_model_path(path, where)
         return ListTarget(path[0], path[1:])
 
     def model_path(self, path: ModelPath) -> ModelPath:
         return self.scopes[path[0]] + path[1:]
 
     def check_model_path(self, path: ModelPath, where: DataPath) -> bool:
-        if path[0] not in self.scopes:
+        """Whether ``path`` starts with a name in scope and is in the model (else reported)."""
+        if len(path) < 2 or path[0] not in self.scopes:
             self.errors.add(
                 ConfigError(
                     BAD_SCOPE,
                     f"`{'.'.join(path)}` must start with an item name in scope "
-                    f"({', '.join(sorted(self.scopes))})",
+                    f"({', '.join(sorted(self.scopes))}) and name a field of it",
                     span=self.span(where),
                     config_path=format_path(where),
                 )
@@ -306,9 +291,7 @@ class _Compiler:
         self, dotted: str, where: DataPath, *, combines: bool = False
     ) -> tuple[Getter, ScopeSetter] | None:
         path = tuple(dotted.split("."))
-        if len(path) < 2 or not self.check_model_path(path, where):
-            if len(path) < 2:
-                self.check_model_path(("?",), where)
+        if not self.check_model_path(path, where):
             return None
         return getter(path), _scope_setter(path, combines=combines)
 

@@ -81,6 +81,7 @@ def fits(notation: FieldNotation, text: str) -> bool:
             end
             for stop in range(position + 1, len(text) + 1)
             if _part_accepts(head, text[position:stop])
+            and not _separator_inside(head, text, position, stop)
             for end in ends(rest, stop)
         )
 
@@ -89,6 +90,17 @@ def fits(notation: FieldNotation, text: str) -> bool:
 
 def _part_accepts(part: PartMatcher, piece: str) -> bool:
     return part.pattern.fullmatch(piece) is not None
+
+
+def _separator_inside(part: PartMatcher, text: str, start: int, stop: int) -> bool:
+    """Whether a separator the part stops before begins at one of its characters, looking
+    past the part's end as the compiled expression does: in ``16x[//16x]`` the reference
+    ``/`` before ``//0`` would make ``///``, and SWIFT references never hold ``//``."""
+    return any(
+        text.startswith(separator, index)
+        for index in range(start, stop)
+        for separator in part.stop_before
+    )
 
 
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
