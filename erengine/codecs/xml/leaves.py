@@ -81,6 +81,9 @@ class XmlDecimalCodec(LeafCodec):
     numeric: ClassVar[bool] = True
     max_decimals: int | None = None
     max_digits: int | None = None
+    #: On read, drop trailing fraction zeros (``8.850`` -> ``8.85``): exact, never rounding,
+    #: so a bank's padded amount fits its currency's decimals.
+    trim_zeros: bool = False
 
     def encode(self, value: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
@@ -100,6 +103,13 @@ class XmlDecimalCodec(LeafCodec):
         except InvalidOperation:
             raise LeafError("a decimal number like 12.50", text) from None
         self._check(number, text)
+        exponent = number.as_tuple().exponent
+        if self.trim_zeros and isinstance(exponent, int) and exponent < 0:
+            trimmed = number.normalize()
+            trimmed_exponent = trimmed.as_tuple().exponent
+            if isinstance(trimmed_exponent, int) and trimmed_exponent > 0:
+                trimmed = trimmed.quantize(Decimal(1))
+            return trimmed
         return number
 
     def _check(self, number: Decimal, found: Any) -> None:
@@ -127,8 +137,12 @@ class XmlDateTimeCodec(LeafCodec):
     """
 
     numeric: ClassVar[bool] = True
+    #: Read into a date (the day only): for a choice of ``Dt`` or ``DtTm`` bound to a date.
+    as_date: bool = False
 
     def encode(self, value: Any) -> str:
+        if self.as_date and type(value) is dt.date:
+            value = dt.datetime.combine(value, dt.time())
         if not isinstance(value, dt.datetime):
             raise LeafError("a datetime", value)
         text = value.strftime("%Y-%m-%dT%H:%M:%S")
@@ -150,7 +164,7 @@ class XmlDateTimeCodec(LeafCodec):
             raise LeafError("at most 6 fraction digits of a second", text)
         micro = int((fraction or "0").ljust(6, "0")[:6])
         try:
-            return dt.datetime(
+            moment = dt.datetime(
                 int(year),
                 int(month),
                 int(day),
@@ -162,6 +176,7 @@ class XmlDateTimeCodec(LeafCodec):
             )
         except ValueError:
             raise LeafError("a valid datetime", text) from None
+        return moment.date() if self.as_date else moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +202,12 @@ class XmlDateCodec(LeafCodec):
 
 @dataclass(frozen=True, slots=True)
 class CheckedCodeCodec(LeafCodec):
-    """Text that must pass a bank rule both ways: ``iban()`` (length and MOD 97), ``bic()``."""
+    """Text under a bank rule: ``iban()`` (length and MOD 97), ``bic()``.
+
+    Writing refuses a value that breaks the rule: the file would be rejected. Reading keeps
+    it and the reader warns (``doubt``): a received file is evidence of what the bank holds,
+    and sample files are full of made-up IBANs.
+    """
 
     check: Callable[[str], str | None] = iban_problem
 
@@ -200,7 +220,11 @@ class CheckedCodeCodec(LeafCodec):
         return value
 
     def decode(self, text: str) -> Any:
-        return self.encode(text.strip())
+        return text.strip()
+
+    def doubt(self, value: str) -> str | None:
+        """What is wrong with a value read, for a warning; None when it passes."""
+        return self.check(value)
 
 
 def _offset(offset: dt.timedelta) -> str:

@@ -76,6 +76,9 @@ class ElementPlan:
     optional: bool
     choice: bool
     min: int
+    repeatable: bool  # occurs several times without `for_each` (leaf texts joined)
+    join: str
+    implies: tuple[tuple[ModelPath, object, Getter, Setter], ...]  # set on read, checked on write
     own_totals: tuple[str, ...]  # reset at each repetition (or once, for the document)
     feeds: TallyPlan  # totals this element adds to when it is written or read
     feeds_totals: bool  # this element or a descendant feeds a total
@@ -304,9 +307,15 @@ class _Compiler:
             if (total.count is not None and name in total.count)
             or (total.records is not None and name in total.records)
         )
-        data = tuple(
+        own_data = tuple(
             plan.get for plan in (leaf, *(a.leaf for a in attributes)) if plan and plan.get
-        ) + tuple(g for child_plan in children for g in child_plan.data)
+        )
+        # A repeated child has data when its list has items (its own paths name the item).
+        data = own_data + tuple(
+            g
+            for child_plan in children
+            for g in ((getter(child_plan.for_each),) if child_plan.for_each else child_plan.data)
+        )
         return ElementPlan(
             name=name,
             local=spec.element,
@@ -324,6 +333,17 @@ class _Compiler:
             optional=spec.optional,
             choice=spec.choice,
             min=spec.min,
+            repeatable=spec.repeatable,
+            join=spec.join,
+            implies=tuple(
+                (
+                    target := self.model_path(text, (*path, "implies", text), loops),
+                    value,
+                    getter(target),
+                    setter(target, in_item=any(target[0] == n for n, _ in loops), combines=False),
+                )
+                for text, value in spec.implies.items()
+            ),
             own_totals=tuple(plan.name for _, plan in own),
             feeds=TallyPlan.of(feeds),
             feeds_totals=bool(feeds) or any(c.feeds_totals for c in children),

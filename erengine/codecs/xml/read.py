@@ -79,6 +79,7 @@ class XmlReader:
         self.namespace = plan.file.namespace
         self.accepted = frozenset(plan.namespaces)
         self.ignored: set[str] = set()
+        self.collapse = plan.file.whitespace == "collapse"
 
     def __iter__(self) -> Iterator[ListItem]:
         events = etree.iterparse(
@@ -166,7 +167,10 @@ class XmlReader:
         xpath = f"{parent.xpath}/{step}"
         if not parent.plan.choice:
             if index < parent.position or (
-                index == parent.position and child.for_each is None and count
+                index == parent.position
+                and child.for_each is None
+                and count
+                and not child.repeatable
             ):
                 self.fail(
                     "PRS204",
@@ -182,11 +186,16 @@ class XmlReader:
             self.check_missing(parent, index, line, local)
             parent.position = index
         parent.counts[index] = count + 1
+        if child.when is not None and not self.evaluate(child.when):
+            self.stack.append(_Frame(None, xpath, line))  # not for this item: not read
+            return
         frame = _Frame(child, xpath, line)
         if child.for_each is not None:
             frame.item = self.start_item(child, count)
         for name in child.own_totals:
             self.totals[name] = 0
+        for _, value, _, set_value in child.implies:
+            set_value(self.scope, self.root, value)
         self.stack.append(frame)
 
     def start_document(self, element: Any, line: int | None) -> None:
@@ -381,6 +390,8 @@ class XmlReader:
         if leaf.kind == "value":
             self.pending[-1].append(_Computed(leaf, plan, text, xpath, line))
             return
+        if self.collapse:
+            text = " ".join(text.split())
         if text == leaf.absent:
             return
         if not text:
@@ -407,7 +418,18 @@ class XmlReader:
                 xpath=xpath,
             )
             return
+        doubt = getattr(leaf.codec, "doubt", None)
+        problem = doubt(value) if doubt is not None else None
+        if problem is not None:
+            self.report.warnings.append(
+                f"{self.file_name or '<data>'}:{line} {xpath}: expected {problem}, "
+                f"found {value!r} (kept)"
+            )
         assert leaf.set is not None
+        if plan.repeatable and leaf.get is not None:
+            before = leaf.get(self.scope) if leaf.bind and leaf.bind[0] in self.scope else None
+            if isinstance(before, str):
+                value = f"{before}{plan.join}{value}"
         leaf.set(self.scope, self.root, value)
 
     def check_pending(self) -> None:

@@ -28,6 +28,7 @@ from erengine.errors import DataPosition, ErengineError, ErrorCollector, Validat
 from erengine.expr import Expression
 
 _ABSENT = object()
+_NOTHING: tuple[None, list[Any]] = (None, [])  # no value, or a list without items
 
 
 class XmlWriter:
@@ -186,6 +187,16 @@ class XmlWriter:
         self, out: Any, plan: ElementPlan, scope: dict[str, Any], depth: int, step: str
     ) -> None:
         self.path.append(step)
+        for target, value, get, _ in plan.implies:
+            actual = get(scope)
+            if actual is not None and actual != value:
+                self.fail(
+                    "VAL213",
+                    f"`{plan.local}` stands for {'.'.join(target)} = {value!r}",
+                    plan,
+                    expected=repr(value),
+                    found=repr(actual),
+                )
         try:
             if plan.kind == "container":
                 self.container(out, plan, scope, depth)
@@ -235,7 +246,7 @@ class XmlWriter:
 
     @staticmethod
     def has_data(plan: ElementPlan, scope: dict[str, Any]) -> bool:
-        return any(get(scope) is not None for get in plan.data)
+        return any(get(scope) not in _NOTHING for get in plan.data)
 
     def attributes(self, plan: ElementPlan, scope: dict[str, Any]) -> dict[str, str]:
         written: dict[str, str] = {}

@@ -27,6 +27,9 @@ class AttributeSpec(Strict):
         default=None, description="Expression written, and recomputed and compared on read."
     )
     const: str | None = Field(default=None, description="Constant text, checked on read.")
+    default: str | None = Field(
+        default=None, description="With `bind`: expression written when the model has no value."
+    )
     format: str | None = Field(default=None, description="Leaf codec, e.g. `text()`.")
     optional: bool = Field(default=False, description="May be absent (no value: not written).")
 
@@ -85,7 +88,22 @@ class ElementSpec(Strict):
         description="With `for_each`: model path that identifies each item (e.g. "
         "`payment.end_to_end_id`); messages name it, and writing refuses duplicates.",
     )
-    when: str | None = Field(default=None, description="Written only when this holds.")
+    when: str | None = Field(
+        default=None,
+        description="Written only when this holds; on read, an element whose condition does "
+        "not hold (evaluated when it starts, over what was read before it) is skipped.",
+    )
+    repeatable: bool = Field(
+        default=False,
+        description="Without `for_each`: may occur several times on read; the texts of a "
+        "repeated leaf are joined with `join` into one value, written as one element.",
+    )
+    join: str = Field(default=" ", description="Separator of a repeatable leaf's texts.")
+    implies: dict[str, str | int | bool] = Field(
+        default_factory=dict,
+        description="Model values the element stands for (e.g. `{statement.kind: report}`): "
+        "set on read, checked on write.",
+    )
     optional: bool = Field(
         default=False,
         description="May be absent: a leaf without a value, or a container none of whose bound "
@@ -145,6 +163,11 @@ class XmlFileSpec(Strict):
         default="error",
         description="Reading elements the format does not declare: an error, or skipped (for "
         "reading rich bank messages into the parts the model holds).",
+    )
+    whitespace: Literal["preserve", "collapse"] = Field(
+        default="preserve",
+        description="Reading leaf texts: as they are, or with runs of whitespace (line breaks "
+        "and indentation of pretty-printed bank files) collapsed to one space and trimmed.",
     )
     accept_namespaces: list[str] = Field(
         default_factory=list,
