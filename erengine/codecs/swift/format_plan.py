@@ -169,6 +169,7 @@ class SwiftPlan:
     file: SwiftFileSpec
     list_key: str  # the root list of message items, e.g. "statements"
     item_name: str
+    implies: tuple[tuple[str, Any], ...]  # item values every message stands for
     slots: tuple[Slot, ...]
     totals: tuple[TotalPlan, ...]
     checks: tuple[CheckPlan, ...]
@@ -210,6 +211,8 @@ class _Compiler:
         message = self.spec.message
         list_key = message.for_each
         self.scopes[message.as_] = (list_key,)
+        for key in message.implies:
+            self.check_model_path((message.as_, *key.split(".")), ("message", "implies", key))
         slots: list[Slot] = []
         for index, item in enumerate(message.tags):
             where: DataPath = ("message", "tags", index)
@@ -248,6 +251,7 @@ class _Compiler:
             file=self.spec.file,
             list_key=list_key,
             item_name=message.as_,
+            implies=tuple(message.implies.items()),
             slots=tuple(slots),
             totals=totals,
             checks=checks,

@@ -106,7 +106,7 @@ class SwiftReader:
 
     def read_message(self, message: SwiftMessage) -> Iterator[ListItem]:
         plan = self.plan
-        item: dict[str, Any] = {}
+        item: dict[str, Any] = dict(plan.implies)
         totals: dict[str, Any] = {total.name: Decimal(0) for total in plan.totals}
         scope: dict[str, Any] = {plan.item_name: item, "totals": totals, "context": self.context}
         state = _MessageState(message, scope)

@@ -278,6 +278,11 @@ class SwiftMessageSpec(Strict):
 
     for_each: str = Field(description="Model list of the messages' items, e.g. `statements`.")
     as_: str = Field(alias="as", pattern=RECORD_NAME)
+    implies: dict[str, str | int | bool] = Field(
+        default_factory=dict,
+        description="Item values the message type stands for (`{kind: report}` for MT942): "
+        "set on read.",
+    )
     tags: list[SwiftItem] = Field(min_length=1)
     totals: dict[str, SwiftTotalSpec] = Field(default_factory=dict)
     checks: list[SwiftCheckSpec] = Field(default_factory=list)

@@ -239,3 +239,23 @@ def test_any_statement_survives_write_then_read(items: list[dict[str, Any]]) -> 
     again, _ = read(compiled, written)
     assert compiled.model.to_json(again) == compiled.model.to_json(document)
     assert write(compiled, again) == written
+
+
+MT942 = (
+    b":20:REPORT1\r\n:25:DE89370400440532013000\r\n:28C:3917/1\r\n:34F:EURD0,00\r\n"
+    b":34F:EURC100,00\r\n:13D:1610301730+0000\r\n:61:1610301031D0,42NMSCNONREF//0550010\r\n"
+    b":86:costs\r\n:90D:1EUR0,42\r\n:90C:0EUR0,00\r\n-\r\n"
+)
+
+
+def test_an_mt942_report_reads_and_writes_the_same_bytes() -> None:
+    mt942 = ENGINE.format("mt942@^1")
+    document, warnings = read(mt942, MT942)
+    assert warnings == []
+    (report,) = document["statements"]
+    assert report["kind"] == "report"
+    assert report["created_at"] == dt.datetime(2016, 10, 30, 17, 30)
+    assert [limit["credit_debit"] for limit in report["floor_limits"]] == ["debit", "credit"]
+    assert report["entries"][0]["booking_date"] == dt.date(2016, 10, 31)
+    assert report["summary"]["debit_count"] == 1
+    assert write(mt942, document) == MT942
