@@ -28,8 +28,8 @@ def root_namespace(stream: BinaryIO, *, file_name: str | None = None) -> str | N
     )
     try:
         for _, element in events:
-            namespace: str | None = etree.QName(element).namespace
-            return namespace
+            tag = str(element.tag)
+            return tag[1:].partition("}")[0] if tag.startswith("{") else None
     except etree.XMLSyntaxError as exc:
         raise ParseError(
             "PRS201",

@@ -143,7 +143,7 @@ class XmlReader:
             return
         parent = self.stack[-1]
         tag = self.normalise(element.tag)
-        local = etree.QName(element).localname
+        local = str(element.tag).rpartition("}")[2]
         if parent.plan is None or parent.plan.kind != "container":
             if parent.plan is not None:
                 self.fail(
