@@ -103,6 +103,7 @@ class TagPlan:
     quick: tuple[tuple[int, Callable[[str], Any], ScopeSetter], ...] | None
     quick_near: tuple[tuple[int, int, Callable[[str], Any], ScopeSetter], ...]
     optional: bool
+    when: Expression | None  # written only when this holds
     repeat: bool
     one_of: str | None
     items: ListTarget | None  # each occurrence is an item of this list
@@ -431,6 +432,7 @@ class _Compiler:
             quick=quick,
             quick_near=quick_near,
             optional=spec.optional,
+            when=self.expression(spec.when, (*where, "when")) if spec.when else None,
             repeat=spec.repeat,
             one_of=spec.one_of,
             items=items,

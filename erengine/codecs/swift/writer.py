@@ -90,6 +90,8 @@ class _MessageWriter:
                 self.emit(tag, scope, lines)
 
     def emit(self, tag: TagPlan, scope: dict[str, Any], lines: list[str]) -> None:
+        if tag.when is not None and not tag.when.evaluate(scope):
+            return
         values: dict[str, str] = {}
         for part in tag.parts:
             if part.kind == "const" and part.const is not None:

@@ -136,6 +136,11 @@ class SwiftTagSpec(Strict):
         default_factory=dict, description="Allowed values per part, e.g. the mark C, D, RC, RD."
     )
     optional: bool = Field(default=False, description="The tag may be absent.")
+    when: str | None = Field(
+        default=None,
+        description="Condition for writing the tag (an optional tag is otherwise written when "
+        "one of its parts has a value); reading does not use it.",
+    )
     repeat: bool = Field(default=False, description="The tag may stand several times in a row.")
     one_of: str | None = Field(
         default=None,
