@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -259,3 +260,27 @@ def test_an_mt942_report_reads_and_writes_the_same_bytes() -> None:
     assert report["entries"][0]["booking_date"] == dt.date(2016, 10, 31)
     assert report["summary"]["debit_count"] == 1
     assert write(mt942, document) == MT942
+
+
+def test_a_new_tag_is_yaml_only(tmp_path: Path) -> None:
+    """A bank that adds :13D: (creation time) to MT940: a derived format, no code."""
+    (tmp_path / "mybank.yaml").write_text(
+        "kind: format\nname: mybank-mt940\nversion: 1.0.0\nextends: mt940@^1\n"
+        "changes:\n"
+        "  - add: message.tags\n"
+        "    after: 28C\n"
+        "    value:\n"
+        "      tag: 13D\n"
+        "      notation: '6!n4!n1!x4!n'\n"
+        "      optional: true\n"
+        "      parts:\n"
+        "        - {name: date, bind: statement.created_at, format: \"date('%y%m%d')\"}\n"
+        "        - {name: time, bind: statement.created_at, format: \"time('%H%M')\"}\n"
+        "        - {name: sign, default: '+'}\n"
+        "        - {name: offset, default: '0000'}\n",
+        encoding="utf-8",
+    )
+    mybank = Engine.from_folders([tmp_path]).format("mybank-mt940@^1")
+    data = STATEMENT.replace(b":28C:12/1\r\n", b":28C:12/1\r\n:13D:2401031745+0100\r\n")
+    document, _ = read(mybank, data)
+    assert document["statements"][0]["created_at"] == dt.datetime(2024, 1, 3, 17, 45)
