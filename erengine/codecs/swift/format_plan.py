@@ -10,7 +10,7 @@ slotted dataclasses and tuples, each node with its span and config path.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -75,11 +75,14 @@ class ListTarget:
     scope: str
     keys: tuple[str, ...]
 
-    def items(self, scope: Mapping[str, Any]) -> list[Any]:
+    def items(self, scope: Mapping[str, Any]) -> Iterable[Any]:
+        """The list's items: a list, or any iterable (a generator when writing streams)."""
         value: Any = scope.get(self.scope)
         for key in self.keys:
             value = value.get(key) if isinstance(value, dict) else None
-        return value if isinstance(value, list) else []
+        if value is None or isinstance(value, (str, bytes, dict)):
+            return ()
+        return value  # type: ignore[no-any-return]
 
     def append(self, scope: dict[str, Any], item: dict[str, Any]) -> int:
         target: dict[str, Any] = scope[self.scope]
@@ -177,6 +180,8 @@ class SwiftPlan:
     pages: PagesPlan | None
     known_tags: frozenset[str]
     skip_tags: frozenset[str]
+    # The lists of the message item that tags (not groups) take their items from.
+    tag_lists: tuple[ListTarget, ...]
 
 
 def compile_swift_format(
@@ -258,6 +263,16 @@ class _Compiler:
             checks=checks,
             pages=pages,
             known_tags=frozenset(known),
+            tag_lists=tuple(
+                dict.fromkeys(
+                    slot.items
+                    for slot in slots
+                    if isinstance(slot, TagPlan)
+                    and slot.items is not None
+                    and slot.items.scope == message.as_
+                    and len(slot.items.keys) == 1
+                )
+            ),
             skip_tags=frozenset(self.spec.file.skip_tags),
         )
 

@@ -51,6 +51,12 @@ class _MessageWriter:
     def message(self, item: dict[str, Any], index: int) -> list[str]:
         self.record = f"{self.plan.item_name}#{index}"
         scope: dict[str, Any] = {self.plan.item_name: item, "context": self.context}
+        # Several tags pick their items from one list (:60F: :62F: :64: from the balances):
+        # a list given as a generator is taken once, into a list; repeated groups stream.
+        for target in self.plan.tag_lists:
+            items = target.items(scope)
+            if not isinstance(items, (list, tuple)):
+                item = scope[self.plan.item_name] = {**item, target.keys[0]: list(items)}
         lines: list[str] = []
         for slot in self.plan.slots:
             if isinstance(slot, GroupPlan):
@@ -63,8 +69,8 @@ class _MessageWriter:
         for item in group.items.items(scope):
             scope[group.item_name] = item
             for name, target in group.first_items:
-                firsts = target.items(scope)
-                scope[name] = firsts[0] if firsts and isinstance(firsts[0], dict) else {}
+                first = next(iter(target.items(scope)), None)
+                scope[name] = first if isinstance(first, dict) else {}
             for derived in group.derived:
                 expected = derived.expression.evaluate(scope)
                 given = derived.getter(scope)

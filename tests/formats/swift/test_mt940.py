@@ -284,3 +284,14 @@ def test_a_new_tag_is_yaml_only(tmp_path: Path) -> None:
     data = STATEMENT.replace(b":28C:12/1\r\n", b":28C:12/1\r\n:13D:2401031745+0100\r\n")
     document, _ = read(mybank, data)
     assert document["statements"][0]["created_at"] == dt.datetime(2024, 1, 3, 17, 45)
+
+
+def test_writing_takes_generators_for_lists(mt940: CompiledFormat) -> None:
+    document, _ = read(mt940, STATEMENT)
+    statement = document["statements"][0]
+    streamed = {
+        **statement,
+        "balances": (balance for balance in statement["balances"]),
+        "entries": (entry for entry in statement["entries"]),
+    }
+    assert write(mt940, {"statements": (s for s in [streamed])}) == STATEMENT
