@@ -84,8 +84,18 @@ class SwiftReader:
         self.errors = ErrorCollector(limit=error_limit)
         self.root: dict[str, Any] = {}
         self.held: _Held | None = None
+        self.tabs_as_spaces = plan.file.tabs_as_spaces
         self.item_count = 0
-        self.list_counts: dict[str, int] = {}
+        self.list_counts: dict[str, int] = {}  # items yielded so far, per group
+        # Per group: its model list path and the totals it feeds, looked up once.
+        self.groups = {
+            slot.name: (
+                (plan.list_key, *slot.items.keys),
+                tuple(total for total in plan.totals if total.group == slot.name),
+            )
+            for slot in plan.slots
+            if isinstance(slot, GroupPlan)
+        }
 
     def __iter__(self) -> Iterator[ListItem]:
         plan = self.plan
@@ -281,29 +291,29 @@ class SwiftReader:
             value = state.derived[derived.path]
             if value is not None:
                 derived.setter(scope, value)
-        for total in self.plan.totals:
-            if total.group == group.name:
-                summand = self.evaluate(total.summand, state, f"totals.{total.name}")
-                if isinstance(summand, (Decimal, int)):
-                    scope["totals"][total.name] += summand
+        list_path, totals = self.groups[group.name]
+        for total in totals:
+            summand = self.evaluate(total.summand, state, total.name)
+            if isinstance(summand, (Decimal, int)):
+                scope["totals"][total.name] += summand
         parent = scope[group.items.scope]
-        list_path = (self.plan.list_key, *group.items.keys)
-        key = ".".join(group.items.keys)
         if self.attach:
             group.items.append(scope, item)
-        index = self.list_counts.get(key, 0)
-        self.list_counts[key] = index + 1
+        index = self.list_counts.get(group.name, 0)
+        self.list_counts[group.name] = index + 1
         yield ListItem(list_path, index, item, parent)
 
     # -- one tag --------------------------------------------------------------------------
 
     def read_tag(self, state: _MessageState, swift_field: SwiftField, tag: TagPlan) -> None:
         message = state.message
-        if tag.optional and not swift_field.value.strip():
+        value = swift_field.value
+        if tag.optional and (not value or value.isspace()):
             return  # an empty optional field (banks write ':86:' with nothing) is absent
-        if self.plan.file.tabs_as_spaces and "\t" in swift_field.value:
-            swift_field = swift_field._replace(value=swift_field.value.replace("\t", " "))
-        match = tag.reading.pattern.fullmatch(swift_field.value)
+        if self.tabs_as_spaces and "\t" in value:
+            value = value.replace("\t", " ")
+            swift_field = swift_field._replace(value=value)
+        match = tag.reading.pattern.fullmatch(value)
         if match is None:
             try:
                 message.read_field(swift_field, tag.reading)  # raises, naming the failing part
