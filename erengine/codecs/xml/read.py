@@ -30,14 +30,33 @@ from erengine.expr import Expression
 
 @dataclass(slots=True)
 class _Frame:
-    """An open element: its plan (None while skipping an undeclared subtree) and progress."""
+    """An open element: its plan (None while skipping an undeclared subtree) and progress.
+
+    The XPath and line are worked out only when an error needs them: building them for every
+    element cost more than reading it.
+    """
 
     plan: ElementPlan | None
-    xpath: str
-    line: int | None
+    parent: _Frame | None
+    step: str  # this element's XPath step, e.g. `Ntry[3]`
+    element: Any
     position: int = -1  # index of the last child seen
     counts: dict[int, int] = field(default_factory=dict)  # child index -> occurrences
     item: ListItem | None = None  # the list item this element is (for `for_each`)
+
+    @property
+    def xpath(self) -> str:
+        steps: list[str] = []
+        frame: _Frame | None = self
+        while frame is not None:
+            steps.append(frame.step)
+            frame = frame.parent
+        return "/" + "/".join(reversed(steps))
+
+    @property
+    def line(self) -> int | None:
+        line: int | None = self.element.sourceline
+        return line
 
 
 @dataclass(slots=True)
@@ -79,6 +98,7 @@ class XmlReader:
         self.namespace = plan.file.namespace
         self.accepted = frozenset(plan.namespaces)
         self.ignored: set[str] = set()
+        self.tags: dict[Any, tuple[str | None, str]] = {}
         self.collapse = plan.file.whitespace == "collapse"
 
     def __iter__(self) -> Iterator[ListItem]:
@@ -121,50 +141,52 @@ class XmlReader:
     def xpath_here(self) -> str:
         return self.stack[-1].xpath if self.stack else "/"
 
-    def normalise(self, tag: Any) -> str | None:
-        """The tag in the plan's namespace, or None when its namespace is not accepted."""
-        if not isinstance(tag, str):
-            return None
+    def names(self, tag: Any) -> tuple[str | None, str]:
+        """The tag in the plan's namespace (None when its namespace is not accepted) and its
+        local name; remembered, as a document has few distinct tags."""
+        known = self.tags.get(tag)
+        if known is None:
+            known = self.tags[tag] = self.normalise(str(tag))
+        return known
+
+    def normalise(self, tag: str) -> tuple[str | None, str]:
         if tag.startswith("{"):
             namespace, _, local = tag[1:].partition("}")
         else:
             namespace, local = None, tag
         if namespace == self.namespace:
-            return tag
+            return tag, local
         if namespace in self.accepted:
-            return qualify(self.namespace, local)
-        return None
+            return qualify(self.namespace, local), local
+        return None, local
 
     def start(self, element: Any) -> None:
         self.report.records += 1
-        line = element.sourceline
         if not self.stack:
-            self.start_document(element, line)
+            self.start_document(element)
             return
         parent = self.stack[-1]
-        tag = self.normalise(element.tag)
-        local = str(element.tag).rpartition("}")[2]
+        tag, local = self.names(element.tag)
         if parent.plan is None or parent.plan.kind != "container":
             if parent.plan is not None:
                 self.fail(
                     "PRS205",
                     f"`{parent.plan.local}` holds text, not elements",
                     parent.plan,
-                    line,
+                    element.sourceline,
                     expected="text",
                     found=f"element {local}",
                     xpath=parent.xpath,
                 )
-            self.stack.append(_Frame(None, f"{parent.xpath}/{local}", line))
+            self.stack.append(_Frame(None, parent, local, element))
             return
         index = parent.plan.child_index.get(tag) if tag is not None else None
         if index is None:
-            self.unknown(parent, element, local, line)
+            self.unknown(parent, element, local)
             return
         child = parent.plan.children[index]
         count = parent.counts.get(index, 0)
         step = f"{local}[{count + 1}]" if child.for_each is not None else local
-        xpath = f"{parent.xpath}/{step}"
         if not parent.plan.choice:
             if index < parent.position or (
                 index == parent.position
@@ -176,20 +198,21 @@ class XmlReader:
                     "PRS204",
                     f"`{local}` is out of order or repeated in `{parent.plan.local}`",
                     child,
-                    line,
+                    element.sourceline,
                     expected=self.expected_after(parent),
                     found=local,
-                    xpath=xpath,
+                    xpath=f"{parent.xpath}/{step}",
                 )
-                self.stack.append(_Frame(None, xpath, line))
+                self.stack.append(_Frame(None, parent, step, element))
                 return
-            self.check_missing(parent, index, line, local)
+            if index > parent.position + 1:
+                self.check_missing(parent, index, element, local)
             parent.position = index
         parent.counts[index] = count + 1
         if child.when is not None and not self.evaluate(child.when):
-            self.stack.append(_Frame(None, xpath, line))  # not for this item: not read
+            self.stack.append(_Frame(None, parent, step, element))  # not for this item
             return
-        frame = _Frame(child, xpath, line)
+        frame = _Frame(child, parent, step, element)
         if child.for_each is not None:
             frame.item = self.start_item(child, count)
         for name in child.own_totals:
@@ -198,8 +221,9 @@ class XmlReader:
             set_value(self.scope, self.root, value)
         self.stack.append(frame)
 
-    def start_document(self, element: Any, line: int | None) -> None:
+    def start_document(self, element: Any) -> None:
         root = self.plan.root
+        line = element.sourceline
         if element.getroottree().docinfo.doctype:
             self.fail(
                 "PRS210",
@@ -212,7 +236,7 @@ class XmlReader:
                 hint="XXE and entity-expansion attacks hide in DTDs; banks never send one",
             )
             raise self.errors.as_group()
-        tag = self.normalise(element.tag)
+        tag, _ = self.names(element.tag)
         if tag != root.tag:
             self.fail(
                 "PRS202",
@@ -226,30 +250,30 @@ class XmlReader:
             raise self.errors.as_group()
         for name in root.own_totals:
             self.totals[name] = 0
-        self.stack.append(_Frame(root, f"/{root.local}", line))
+        self.stack.append(_Frame(root, None, root.local, element))
 
-    def unknown(self, parent: _Frame, element: Any, local: str, line: int | None) -> None:
-        xpath = f"{parent.xpath}/{local}"
+    def unknown(self, parent: _Frame, element: Any, local: str) -> None:
+        frame = _Frame(None, parent, local, element)
         assert parent.plan is not None
         if self.ignore_unknown:
             pattern = f"{parent.plan.config_path}/{local}"
             if pattern not in self.ignored:
                 self.ignored.add(pattern)
                 self.report.warnings.append(
-                    f"{self.file_name or '<data>'}:{line} {xpath}: element not in the format, "
-                    "skipped (and any more like it)"
+                    f"{self.file_name or '<data>'}:{element.sourceline} {frame.xpath}: element "
+                    "not in the format, skipped (and any more like it)"
                 )
         else:
             self.fail(
                 "PRS203",
                 f"`{local}` is not an element of `{parent.plan.local}` in this format",
                 parent.plan,
-                line,
+                element.sourceline,
                 expected=self.expected_after(parent),
                 found=str(element.tag),
-                xpath=xpath,
+                xpath=frame.xpath,
             )
-        self.stack.append(_Frame(None, xpath, line))
+        self.stack.append(frame)
 
     def expected_after(self, frame: _Frame) -> str:
         assert frame.plan is not None
@@ -260,7 +284,9 @@ class XmlReader:
                 break
         return " or ".join(names) or f"the end of `{frame.plan.local}`"
 
-    def check_missing(self, frame: _Frame, upto: int, line: int | None, found: str) -> None:
+    def check_missing(self, frame: _Frame, upto: int, at: Any, found: str) -> None:
+        """Required children before ``upto`` that never came; ``at`` is the element that
+        shows it (its line goes in the error)."""
         assert frame.plan is not None
         for index in range(frame.position + 1, upto):
             child = frame.plan.children[index]
@@ -269,13 +295,13 @@ class XmlReader:
                     "PRS202",
                     f"`{child.local}` is missing in `{frame.plan.local}`",
                     child,
-                    line,
+                    at.sourceline,
                     expected=child.local,
                     found=found,
                     xpath=f"{frame.xpath}/{child.local}",
                 )
 
-    def check_children(self, frame: _Frame, line: int | None) -> None:
+    def check_children(self, frame: _Frame) -> None:
         plan = frame.plan
         assert plan is not None
         if plan.choice:
@@ -285,20 +311,23 @@ class XmlReader:
                     "PRS206",
                     f"`{plan.local}` needs exactly one of its alternatives",
                     plan,
-                    line,
+                    frame.line,
                     expected=" or ".join(c.local for c in plan.children),
                     found=", ".join(present) or "none",
                     xpath=frame.xpath,
                 )
             return
-        self.check_missing(frame, len(plan.children), line, f"the end of `{plan.local}`")
+        if frame.position + 1 < len(plan.children):
+            self.check_missing(
+                frame, len(plan.children), frame.element, f"the end of `{plan.local}`"
+            )
         for index, child in enumerate(plan.children):
             if child.min and frame.counts.get(index, 0) < child.min:
                 self.fail(
                     "PRS202",
                     f"`{child.local}` needs at least {child.min} repetition(s)",
                     child,
-                    line,
+                    frame.line,
                     expected=f"{child.min} x {child.local}",
                     found=str(frame.counts.get(index, 0)),
                     xpath=f"{frame.xpath}/{child.local}",
@@ -326,7 +355,6 @@ class XmlReader:
         if plan is None:
             self.drop(element)
             return None
-        line = frame.line
         for attribute in plan.attributes:
             text = element.get(attribute.name)
             if text is None:
@@ -335,20 +363,20 @@ class XmlReader:
                         "PRS202",
                         f"attribute `{attribute.name}` of `{plan.local}` is missing",
                         plan,
-                        line,
+                        frame.line,
                         expected=f"@{attribute.name}",
                         found="nothing",
                         xpath=f"{frame.xpath}/@{attribute.name}",
                     )
                 continue
-            self.leaf(attribute.leaf, plan, text, f"{frame.xpath}/@{attribute.name}", line)
+            self.leaf(attribute.leaf, plan, text, frame, f"/@{attribute.name}")
         if plan.kind == "container":
-            self.check_children(frame, line)
+            self.check_children(frame)
         else:
             assert plan.leaf is not None
             text = element.text or ""
             if text or not plan.optional:
-                self.leaf(plan.leaf, plan, text, frame.xpath, line)
+                self.leaf(plan.leaf, plan, text, frame)
         if plan.feeds.steps:
             self.tally(plan)
         if frame.item is not None:
@@ -373,22 +401,27 @@ class XmlReader:
                 del parent[0]
 
     def leaf(
-        self, leaf: LeafPlan, plan: ElementPlan, text: str, xpath: str, line: int | None
+        self, leaf: LeafPlan, plan: ElementPlan, text: str, frame: _Frame, attribute: str = ""
     ) -> None:
+        """Decode a leaf's text into the model; ``attribute`` is ``/@Name`` for an attribute.
+
+        The place (XPath, line) is worked out only for an error or a warning."""
         if leaf.kind == "const":
             if text.strip() != leaf.const:
                 self.fail(
                     "PRS208",
                     f"`{plan.local}` must be {leaf.const!r}",
                     plan,
-                    line,
+                    frame.line,
                     expected=repr(leaf.const),
                     found=text,
-                    xpath=xpath,
+                    xpath=frame.xpath + attribute,
                 )
             return
         if leaf.kind == "value":
-            self.pending[-1].append(_Computed(leaf, plan, text, xpath, line))
+            self.pending[-1].append(
+                _Computed(leaf, plan, text, frame.xpath + attribute, frame.line)
+            )
             return
         if self.collapse:
             text = " ".join(text.split())
@@ -399,10 +432,10 @@ class XmlReader:
                 "PRS207",
                 f"`{plan.local}` is empty",
                 plan,
-                line,
+                frame.line,
                 expected="a value",
                 found="",
-                xpath=xpath,
+                xpath=frame.xpath + attribute,
             )
             return
         try:
@@ -412,17 +445,18 @@ class XmlReader:
                 "PRS206",
                 f"`{plan.local}` does not fit its format",
                 plan,
-                line,
+                frame.line,
                 expected=exc.expected,
                 found=text,
-                xpath=xpath,
+                xpath=frame.xpath + attribute,
             )
             return
         doubt = getattr(leaf.codec, "doubt", None)
         problem = doubt(value) if doubt is not None else None
         if problem is not None:
             self.report.warnings.append(
-                f"{self.file_name or '<data>'}:{line} {xpath}: expected {problem}, "
+                f"{self.file_name or '<data>'}:{frame.line} {frame.xpath}{attribute}: "
+                f"expected {problem}, "
                 f"found {value!r} (kept)"
             )
         assert leaf.set is not None

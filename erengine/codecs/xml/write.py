@@ -28,6 +28,7 @@ from erengine.errors import DataPosition, ErengineError, ErrorCollector, Validat
 from erengine.expr import Expression
 
 _ABSENT = object()
+_NO_ATTRIBUTES: dict[str, str] = {}  # shared, never changed
 _NOTHING: tuple[None, list[Any]] = (None, [])  # no value, or a list without items
 
 
@@ -51,6 +52,7 @@ class XmlWriter:
         self.labels: list[str] = []  # the open list items as messages name them
         self.keys: dict[int, set[Any]] = {}  # keys seen, per element with a `key`
         self.indent = plan.file.indent
+        self.indents: list[str] = []  # a line break and the indentation, per depth
         self.elements = 0
 
     def write(self, data: Mapping[str, Any]) -> WriteReport:
@@ -249,6 +251,8 @@ class XmlWriter:
         return any(get(scope) not in _NOTHING for get in plan.data)
 
     def attributes(self, plan: ElementPlan, scope: dict[str, Any]) -> dict[str, str]:
+        if not plan.attributes:
+            return _NO_ATTRIBUTES
         written: dict[str, str] = {}
         for attribute in plan.attributes:
             text = self.leaf_text(attribute.leaf, plan, scope, attribute.optional, attribute.name)
@@ -299,7 +303,12 @@ class XmlWriter:
 
     def newline(self, out: Any, depth: int) -> None:
         if self.indent:
-            out.write("\n" + self.indent * depth)
+            out.write(self.indents[depth] if depth < len(self.indents) else self.indent_at(depth))
+
+    def indent_at(self, depth: int) -> str:
+        while len(self.indents) <= depth:
+            self.indents.append("\n" + self.indent * len(self.indents))
+        return self.indents[depth]
 
     def evaluate(self, expression: Expression, scope: dict[str, Any]) -> Any:
         try:
