@@ -55,16 +55,12 @@ class PartPlan:
     kind: PartKind
     codec: LeafCodec
     getters: tuple[Getter, ...]  # one per bound path
-    setters: tuple[ScopeSetter, ...]
     expression: Expression | None
     const: str | None
     near: str | None  # the part giving the year of a month-day date
     default: str | None  # written when the part has no value
     store: ScopeSetter | None  # sets the decoded value (all bound paths at once)
     decode: Callable[[str], Any]  # the codec's decode, remembered for short parts
-    # Several lines (``6*65x``): banks wrap text where a line is full, so the model holds the
-    # lines joined as one text (the writer wraps it again at the line length).
-    multi_line: bool
     span: SourceSpan | None
 
 
@@ -494,14 +490,12 @@ class _Compiler:
             kind,
             codec,
             tuple(getters),
-            tuple(setters),
             expression,
             spec.const,
             spec.near,
             spec.default,
             _store(tuple(setters)) if kind == "bind" else None,
             _remembered(codec, multi_line),
-            multi_line,
             self.span(where),
         )
 
@@ -585,7 +579,7 @@ class _Compiler:
                     tuple(item.keys),
                     item.join,
                     self.codec(item.format, False, (*at, "format")),
-                    tuple(setters),
+                    _store(tuple(setters)) if setters else None,
                     nested,
                     self.implied(item.implies, None, (*at, "implies")),
                     item.max_length,
@@ -657,9 +651,10 @@ def _near_store(store: ScopeSetter) -> ScopeSetter:
 
 
 def _remembered(codec: LeafCodec, multi_line: bool) -> Callable[[str], Any]:
-    """``codec.decode``; for short parts remembered, since statements repeat the same dates,
-    marks and currencies on every line and every decoded value is immutable. Free text
-    (multi-line parts) is not kept, so memory stays bounded."""
+    """``codec.decode``. Several lines (``6*65x``) are joined first: banks wrap text where a
+    line is full, so the model holds one text (the writer wraps it again). Short parts are
+    remembered, since statements repeat the same dates, marks and currencies on every line
+    and every decoded value is immutable; free text is not kept, so memory stays bounded."""
     if multi_line:
         return lambda text: codec.decode(text.replace("\n", ""))
     return functools.lru_cache(maxsize=1024)(codec.decode)

@@ -461,15 +461,12 @@ class SwiftReader:
                 continue
             if target.nested is not None:
                 self.split(target.nested, joined, scope)
-            elif target.setters:
+            elif target.store is not None:
                 try:
                     value = target.codec.decode(joined)
                 except LeafError:
                     continue  # free text that is not what the convention says: kept raw
-                values_out = value if len(target.setters) > 1 else (value,)
-                for set_value, one in zip(target.setters, values_out, strict=False):
-                    if one is not None:
-                        set_value(scope, one)
+                target.store(scope, value)
             for implied in target.implies:
                 implied(scope, None)
 

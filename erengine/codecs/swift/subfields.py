@@ -28,7 +28,7 @@ class SubfieldTarget:
     keys: tuple[str, ...]
     join: str
     codec: LeafCodec
-    setters: tuple[ScopeSetter, ...]  # several: the codec gives one value per path
+    store: ScopeSetter | None  # sets the decoded text (several paths: one value each)
     nested: SubfieldScheme | None
     implies: tuple[ScopeSetter, ...]
     max_length: int | None
