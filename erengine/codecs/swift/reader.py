@@ -22,7 +22,7 @@ from erengine.codecs.swift.format_plan import GroupPlan, PartPlan, SwiftPlan, Ta
 from erengine.codecs.swift.subfields import SubfieldScheme
 from erengine.codecs.swift.tokenizer import SwiftField, SwiftMessage, iter_messages
 from erengine.codecs.swift.values import month_day_near
-from erengine.errors import DataPosition, ErengineError, ErrorCollector, ParseError
+from erengine.errors import DataPosition, ErengineError, ErrorCollector, ParseError, SourceSpan
 from erengine.expr import Expression
 
 VALUE_DOES_NOT_FIT = "PRS330"
@@ -246,18 +246,14 @@ class SwiftReader:
                 if isinstance(other, TagPlan) and slot.one_of and other.one_of == slot.one_of
             ] or [f":{slot.tag}:"]
             self.errors.add(
-                ParseError(
+                self.message_error(
+                    message,
                     TAG_MISSING,
                     f"mandatory tag {' or '.join(alternatives)} is missing",
-                    position=DataPosition(
-                        file=self.file_name,
-                        line=message.line,
-                        record=f"message#{message.index}",
-                        field=slot.tag,
-                    ),
                     expected=" or ".join(alternatives),
                     found="no such tag in the message",
                     span=slot.span,
+                    tag=slot.tag,
                 )
             )
             if slot.one_of is not None:
@@ -488,12 +484,10 @@ class SwiftReader:
                 )
                 continue
             self.errors.add(
-                ParseError(
+                self.message_error(
+                    message,
                     CHECK_FAILED,
                     f"check {check.name} failed",
-                    position=DataPosition(
-                        file=self.file_name, line=message.line, record=f"message#{message.index}"
-                    ),
                     expected=str(expected),
                     found=str(found),
                     span=check.span,
@@ -506,18 +500,41 @@ class SwiftReader:
         try:
             return expression.evaluate(state.scope)
         except ErengineError as error:
-            message = state.message
             self.errors.add(
-                ParseError(
+                self.message_error(
+                    state.message,
                     EXPRESSION_FAILED,
                     f"{what}: {error.message}",
-                    position=DataPosition(
-                        file=self.file_name, line=message.line, record=f"message#{message.index}"
-                    ),
                     span=expression.span,
                 )
             )
             return None
+
+    def message_error(
+        self,
+        message: SwiftMessage,
+        code: str,
+        text: str,
+        *,
+        expected: str | None = None,
+        found: str | None = None,
+        span: SourceSpan | None,
+        tag: str | None = None,
+    ) -> ParseError:
+        """An error about a whole message (a check, a missing tag), placed at its start."""
+        return ParseError(
+            code,
+            text,
+            position=DataPosition(
+                file=self.file_name,
+                line=message.line,
+                record=f"message#{message.index}",
+                field=tag,
+            ),
+            expected=expected,
+            found=found,
+            span=span,
+        )
 
     def error(
         self,
