@@ -18,6 +18,7 @@ from erengine.errors import DataPosition, ValidationError
 
 VALUE_NOT_WRITABLE = "VAL168"
 DERIVED_MISMATCH = "VAL169"
+LINE_WOULD_END_FIELD = "VAL170"
 
 _RULE = "swift-format"
 
@@ -148,7 +149,20 @@ class _MessageWriter:
                 found=error.found,
                 span=tag.span,
             ) from None
-        lines.extend(f":{tag.tag}:{text}".split("\n"))
+        field_lines = f":{tag.tag}:{text}".split("\n")
+        for number, line in enumerate(field_lines[1:], start=2):
+            # A reader takes such a line for the next tag or the end of the message.
+            if line.startswith((":", "-")):
+                raise ValidationError(
+                    LINE_WOULD_END_FIELD,
+                    f":{tag.tag}: line {number} would start with {line[0]!r}, which ends a field",
+                    rule=_RULE,
+                    position=DataPosition(record=self.record, field=tag.tag),
+                    expected="continuation lines that do not start with ':' or '-'",
+                    found=line[:24],
+                    span=tag.span,
+                )
+        lines.extend(field_lines)
 
 
 __all__ = ["write_messages"]

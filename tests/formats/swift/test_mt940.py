@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from erengine.codecs.swift.codec import detect
@@ -181,7 +181,8 @@ texts = (
         max_size=200,
     )
     .map(str.strip)
-    .filter(lambda text: bool(text) and "//" not in text)
+    # Wrapped at 65, a line starting with '-' would end the field (VAL170).
+    .filter(lambda text: bool(text) and not any(text[i] == "-" for i in range(65, len(text), 65)))
 )
 references = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=16)
 
@@ -295,3 +296,26 @@ def test_writing_takes_generators_for_lists(mt940: CompiledFormat) -> None:
         "entries": (entry for entry in statement["entries"]),
     }
     assert write(mt940, {"statements": (s for s in [streamed])}) == STATEMENT
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    reference=st.text(min_size=1, max_size=20),
+    information=st.text(min_size=1, max_size=500),
+)
+@example(reference="R", information="x" * 65 + ":20:NEW")
+@example(reference="R", information="x" * 65 + "-")
+def test_any_text_writes_or_is_refused_with_a_validation_error(
+    reference: str, information: str
+) -> None:
+    compiled = ENGINE.format("mt940@^1")
+    document, _ = read(compiled, STATEMENT)
+    statement = document["statements"][0]
+    statement["statement_id"] = reference
+    statement["entries"][0]["additional_information"] = information
+    try:
+        written = write(compiled, document)
+    except ValidationError:
+        return
+    again, _ = read(compiled, written)
+    assert len(again["statements"][0]["entries"]) == 2
