@@ -1,4 +1,5 @@
-"""Every camt and pain.001 file of the public corpus, read with the format its namespace names.
+"""Every camt, pain.001 and pain.008 file of the public corpus, read with the format its
+namespace names.
 
 Each file that reads gives model data that writes an XSD-valid document and reads back the
 same. Where another project's parse result sits beside a file, entry counts, amounts, dates
@@ -63,14 +64,26 @@ READS = {
     "pain001/sepaking-pain.001.001.03.xml": ("pain.001.001.03", (2,)),
     "pain001/sepaking-pain.001.002.03.xml": ("pain.001.002.03", (2,)),
     "pain001/sepaking-pain.001.003.03.xml": ("pain.001.003.03", (2,)),
+    "pain008/phpsepaxml-pain.008.001.02.xml": ("pain.008.001.02", (1,)),
+    "pain008/phpsepaxml-pain.008.001.08.xml": ("pain.008.001.08", (1,)),
+    "pain008/sepaking-pain.008.002.02.xml": ("pain.008.002.02", (2,)),
+    "pain008/sepaking-pain.008.003.02.xml": ("pain.008.003.02", (2,)),
 }
 
 # Read with warnings, but refused on write: the bank would reject what they hold.
 WRITE_REFUSED = {
     "pain001/phpsepaxml-pain.001.001.09.xml",  # made-up IBANs with wrong check digits
+    "pain008/phpsepaxml-pain.008.001.02.xml",
+    "pain008/phpsepaxml-pain.008.001.08.xml",
 }
 
 REFUSED = {
+    "pain008/moov-pain008-musterfile.xml": (
+        "pain.008.001.02.ch.03",
+        "PRS206",
+        47,
+        "the creditor agent is a Swiss clearing member id, which the format does not declare",
+    ),
     # file: (format, first error code, line, why)
     "camt053/genkgo-camt053.v2.wrong.xml": (
         "camt.053.001.02",
@@ -125,7 +138,7 @@ def engine() -> Engine:
 def test_the_tables_cover_every_file(corpus: Path) -> None:
     files = {
         f"{path.parent.name}/{path.name}"
-        for family in ("camt052", "camt053", "camt054", "pain001")
+        for family in ("camt052", "camt053", "camt054", "pain001", "pain008")
         for path in (corpus / family).glob("*.xml")
         if ".expected." not in path.name
     }
