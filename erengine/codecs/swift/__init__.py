@@ -4,6 +4,7 @@ See docs/swift-notation.md.
 """
 
 from erengine.codecs.swift.charsets import ANY_PRINTABLE, SWIFT_CHARSETS, SwiftCharset
+from erengine.codecs.swift.detect import detect
 from erengine.codecs.swift.notation import FieldNotation, compile_notation
 from erengine.codecs.swift.tokenizer import EnvelopeBlock, SwiftField, SwiftMessage, iter_messages
 
@@ -16,5 +17,6 @@ __all__ = [
     "SwiftField",
     "SwiftMessage",
     "compile_notation",
+    "detect",
     "iter_messages",
 ]

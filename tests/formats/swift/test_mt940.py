@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from erengine.codecs.swift.codec import detect
+from erengine.codecs.swift import detect
 from erengine.engine import CompiledFormat, Engine
 from erengine.errors import ErengineError, ValidationError, flatten
 
