@@ -536,7 +536,7 @@ class _Compiler:
             if bound is not None:
                 leading = LeadingText(
                     spec.leading.length,
-                    spec.leading.pattern_digits,
+                    spec.leading.digits_only,
                     swift_leaf(None, decimal=False),
                     bound[1],
                     self.implied(spec.leading.implies, None, (*where, "leading", "implies")),

@@ -114,7 +114,7 @@ class SubfieldLeadingSpec(Strict):
     length: int | None = Field(
         default=None, ge=1, description="Characters taken from the start (3 for a GVC)."
     )
-    pattern_digits: bool = Field(
+    digits_only: bool = Field(
         default=False, description="Only when those characters are all digits."
     )
     bind: str = Field(description="Model path the leading text is read into.")
