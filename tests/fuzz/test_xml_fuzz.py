@@ -45,7 +45,7 @@ SPLICES = [
 @pytest.fixture(scope="module")
 def seeds(corpus: Path) -> list[tuple[str, bytes]]:
     found = []
-    for family in ("camt052", "camt053", "camt054", "pain001", "pain008"):
+    for family in ("camt052", "camt053", "camt054", "pain001", "pain002", "pain008"):
         for path in sorted((corpus / family).glob("*.xml")):
             if ".expected." in path.name:
                 continue

@@ -8,6 +8,7 @@ holds no YAML: slotted frozen dataclasses and tuples, each node with its span an
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ class LeafPlan:
     expression: Expression | None  # `value`, or the `default` of a bound leaf
     const: str | None
     absent: str | None  # the text that stands for no value
+    piece_limit: int | None  # a repeatable leaf: its text is written in pieces this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +233,10 @@ class _Compiler:
         codec = self.codec(spec.format, path)
         if codec is None:
             return None
+        piece_limit = None
+        if getattr(spec, "repeatable", False) and isinstance(codec, XmlTextCodec):
+            # The limit is each element's, not the joined value's: the writer splits.
+            piece_limit, codec = codec.max_length, dataclasses.replace(codec, max_length=None)
         bind = None
         if spec.bind is not None:
             bind = self.model_path(spec.bind, (*path, "bind"), loops)
@@ -248,6 +254,7 @@ class _Compiler:
             expression=self.expression(source, (*path, key)),
             const=spec.const,
             absent=getattr(spec, "absent", None),
+            piece_limit=piece_limit,
         )
 
     def element(

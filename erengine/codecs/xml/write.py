@@ -26,6 +26,7 @@ from erengine.codecs.records.plan import scope_value
 from erengine.codecs.xml.plan import ElementPlan, LeafPlan, XmlFormatPlan
 from erengine.errors import DataPosition, ErengineError, ErrorCollector, ValidationError
 from erengine.expr import Expression
+from erengine.validate.unique import UniqueKeys
 
 _ABSENT = object()
 _NO_ATTRIBUTES: dict[str, str] = {}  # shared, never changed
@@ -50,7 +51,7 @@ class XmlWriter:
         self.path: list[str] = []  # XPath steps of the open elements
         self.json: list[str] = ["$"]  # JSON path of the open list items
         self.labels: list[str] = []  # the open list items as messages name them
-        self.keys: dict[int, set[Any]] = {}  # keys seen, per element with a `key`
+        self.keys: dict[int, UniqueKeys] = {}  # keys seen, per element with a `key`
         self.indent = plan.file.indent
         self.indents: list[str] = []  # a line break and the indentation, per depth
         self.elements = 0
@@ -174,8 +175,10 @@ class XmlWriter:
         if key is None:
             return
         self.labels[-1] += f" ({key})"
-        seen = self.keys.setdefault(id(plan), set())
-        if key in seen:
+        seen = self.keys.get(id(plan))
+        if seen is None:
+            seen = self.keys[id(plan)] = UniqueKeys()
+        if not seen.add(str(key)):
             self.fail(
                 "VAL212",
                 f"{plan.name} id {key!r} is used twice; each must be unique in the document",
@@ -183,7 +186,6 @@ class XmlWriter:
                 expected="a unique id",
                 found=str(key),
             )
-        seen.add(key)
 
     def one(
         self, out: Any, plan: ElementPlan, scope: dict[str, Any], depth: int, step: str
@@ -208,12 +210,38 @@ class XmlWriter:
             if text is _ABSENT:
                 return
             attributes = self.attributes(plan, scope)
-            self.newline(out, depth)
-            self.elements += 1
-            with out.element(plan.tag, attributes):
-                out.write(text)
+            for piece in self.pieces(plan, text):
+                self.newline(out, depth)
+                self.elements += 1
+                with out.element(plan.tag, attributes):
+                    out.write(piece)
         finally:
             self.path.pop()
+
+    @staticmethod
+    def pieces(plan: ElementPlan, text: str) -> list[str]:
+        """A repeatable leaf's text in elements of at most its codec's `max_length`, split at
+        the `join` separators (as reading joins them): lines of AddtlInf or Ustrd."""
+        limit = plan.leaf.piece_limit if plan.leaf else None
+        if limit is None or len(text) <= limit:
+            return [text]
+        pieces: list[str] = []
+        current = ""
+        for word in text.split(plan.join):
+            joined = f"{current}{plan.join}{word}" if current else word
+            if len(joined) <= limit:
+                current = joined
+                continue
+            if current:
+                pieces.append(current)
+            rest = word
+            while len(rest) > limit:  # a word longer than a whole element is cut there
+                pieces.append(rest[:limit])
+                rest = rest[limit:]
+            current = rest
+        if current:
+            pieces.append(current)
+        return pieces
 
     def container(self, out: Any, plan: ElementPlan, scope: dict[str, Any], depth: int) -> None:
         if plan.optional and not self.has_data(plan, scope):
