@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from erengine.codecs.registry import CODECS
 from erengine.config.documents import register_kind
+from erengine.config.schema.job import InboundJobDocument, OutboundJobDocument
 from erengine.config.schema.mapping import MappingDocument
 from erengine.config.schema.model import ModelDocument
 from erengine.config.schema.records import RecordFormatDocument
@@ -27,13 +28,30 @@ def _format_schema(data: SpannedDict) -> type[BaseModel] | None:
     return FORMAT_SCHEMAS.get(str(file_type), RecordFormatDocument)
 
 
+JOB_SCHEMAS: dict[str, type[BaseModel]] = {
+    "outbound": OutboundJobDocument,
+    "inbound": InboundJobDocument,
+}
+
+
+def _job_schema(data: SpannedDict) -> type[BaseModel] | None:
+    # A missing or unknown direction is checked by the outbound schema, whose error names both.
+    return JOB_SCHEMAS.get(str(data.get("direction")), OutboundJobDocument)
+
+
 def register_document_kinds() -> None:
     register_kind("model", lambda _: ModelDocument)
     register_kind("mapping", lambda _: MappingDocument)
     register_kind("format", _format_schema)
+    register_kind("job", _job_schema)
 
 
 def document_schemas() -> list[type[BaseModel]]:
     """Every document schema, for the JSON Schema that editors use."""
-    unique: set[type[BaseModel]] = {ModelDocument, MappingDocument, *FORMAT_SCHEMAS.values()}
+    unique: set[type[BaseModel]] = {
+        ModelDocument,
+        MappingDocument,
+        *FORMAT_SCHEMAS.values(),
+        *JOB_SCHEMAS.values(),
+    }
     return sorted(unique, key=lambda schema: schema.__name__)

@@ -1,0 +1,148 @@
+"""Schema of job documents (`kind: job`): what a run reads, writes and moves. See docs/jobs.md.
+
+An outbound job turns source files into one payment file per business period (or explicit
+batch id) and delivers it; an inbound job picks up statements from an endpoint and writes
+them as data files. Relative paths are relative to the job file. SQL sources and sinks,
+format detection and schedules are not part of the language yet (issue 6).
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+
+from erengine.config.schema.base import DocumentHeader, Strict
+from erengine.config.schema.mapping import MODEL_PATH
+
+FILE_NAME_FIELDS = ("job", "period", "batch", "sequence", "date")
+"""Placeholders of an outbound file name and message id (str.format, e.g. `{sequence:04d}`)."""
+
+OUTPUT_NAME_FIELDS = ("stem", "name", "sha256", "type")
+"""Placeholders of an inbound output name."""
+
+# Both schemas accept both words: the kind registry picks the schema by this key, and a wrong
+# word checked against either schema then gets a hint naming both.
+Direction = Literal["outbound", "inbound"]
+
+
+def _check_placeholders(template: str, allowed: tuple[str, ...]) -> str:
+    try:
+        fields = [part[1] for part in string.Formatter().parse(template) if part[1] is not None]
+    except ValueError as exc:
+        raise ValueError(f"not a valid name template: {exc}") from None
+    for name in fields:
+        if name not in allowed:
+            raise ValueError(
+                f"unknown placeholder {{{name}}}; use {', '.join('{' + a + '}' for a in allowed)}"
+            )
+    if "/" in template or "\\" in template:
+        raise ValueError("a file name, not a path: no / or \\")
+    return template
+
+
+class FileSourceSpec(Strict):
+    """Model data (or an ERP export, through a mapping) from files matching patterns."""
+
+    files: list[str] = Field(
+        min_length=1,
+        description="Glob patterns, relative to the job file (e.g. `exports/payables-*.csv`). "
+        "Every match is read; the lists of several files are joined.",
+    )
+    mapping: str | None = Field(
+        default=None, description="`NAME@RANGE` of a mapping for the files' own columns."
+    )
+    records: Annotated[str, Field(pattern=MODEL_PATH)] | None = Field(
+        default=None,
+        description="Dotted model path of the items that are paid (e.g. `batches.payments`): "
+        "each is recorded when its batch is delivered and left out of later batches.",
+    )
+    record_key: Annotated[str, Field(pattern=MODEL_PATH)] | None = Field(
+        default=None,
+        description="Dotted path inside an item that identifies it (e.g. an invoice number); "
+        "without it, an item is identified by the sha256 of its content.",
+    )
+
+
+class OutboundFileSpec(Strict):
+    """Where the generated file is kept and what it is called."""
+
+    name: str = Field(
+        description="File name, e.g. `acme-{period}-{sequence:03d}.ach`; placeholders: "
+        + ", ".join("{" + f + "}" for f in FILE_NAME_FIELDS)
+    )
+    message_id: str | None = Field(
+        default=None,
+        description="Template of the message id written into the model's `message_id` "
+        "(same placeholders as `name`); fixed when the run first generates.",
+    )
+    folder: str | None = Field(
+        default=None,
+        description="Folder for generated files, relative to the job file "
+        "(default: runs/JOB inside the data folder).",
+    )
+
+    @field_validator("name", "message_id")
+    @classmethod
+    def _known_placeholders(cls, value: str | None) -> str | None:
+        return None if value is None else _check_placeholders(value, FILE_NAME_FIELDS)
+
+
+class OutboundJobDocument(DocumentHeader):
+    """A job that writes a payment file per batch and delivers it at most once."""
+
+    kind: Literal["job"]
+    direction: Direction
+    catalog: list[str] = Field(
+        default_factory=list,
+        description="Extra catalog folders (mappings, formats), relative to the job file.",
+    )
+    source: FileSourceSpec
+    format: str = Field(description="`NAME@RANGE` of the format to write.")
+    output: OutboundFileSpec
+    context: dict[str, str] = Field(
+        default_factory=dict, description="Extra values for expressions (`context.KEY`)."
+    )
+    deliver: list[str] = Field(
+        min_length=1,
+        description="Endpoint YAML files (relative to the job file), delivered in this order.",
+    )
+
+
+class DataOutputSpec(Strict):
+    """One data file per statement, written atomically into a folder."""
+
+    type: Literal["json", "csv"]
+    folder: str = Field(description="Target folder, relative to the job file.")
+    name: str = Field(
+        default="{stem}-{sha256:.12}.{type}",
+        description="File name; placeholders: "
+        + ", ".join("{" + f + "}" for f in OUTPUT_NAME_FIELDS),
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        return _check_placeholders(value, OUTPUT_NAME_FIELDS)
+
+
+class InboundJobDocument(DocumentHeader):
+    """A job that picks up statements and hands each to its outputs exactly once."""
+
+    kind: Literal["job"]
+    direction: Direction
+    catalog: list[str] = Field(
+        default_factory=list,
+        description="Extra catalog folders (formats), relative to the job file.",
+    )
+    endpoint: str = Field(description="Endpoint YAML file, relative to the job file.")
+    include: list[str] = Field(
+        default_factory=list,
+        description="File name patterns to take (default: the endpoint's `pickup.include`).",
+    )
+    format: str = Field(description="`NAME@RANGE` of the format the statements are in.")
+    outputs: list[DataOutputSpec] = Field(min_length=1)
+
+
+JobDocument = OutboundJobDocument | InboundJobDocument

@@ -1,0 +1,81 @@
+"""What every job run shares: where its state lives, who started it, and how it reports.
+
+The data folder holds ``runs.sqlite`` (the run ledger), ``ledger.sqlite`` (the transport's
+ledger, shared with ``erengine sftp``), ``runs/JOB/`` (generated files, picked-up
+statements) and the archive. Transport errors are turned into ``TransportError`` here, the
+one place that sees both hierarchies.
+"""
+
+from __future__ import annotations
+
+import getpass
+import platform
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from erengine_sftp import Archive, Ledger, LocalEndpoint, SftpEndpoint, SftpError, data_folder
+
+from erengine.errors import ErengineError, TransportError
+from erengine.jobs.ledger import RunLedger
+
+EventLog = Callable[[Mapping[str, Any]], None]
+"""Told each event of a run as a flat mapping (the CLI prints them as JSON lines)."""
+StepHook = Callable[[str], None]
+"""Told each step after it is durable; tests inject crashes here."""
+
+
+class JobError(ErengineError):
+    """A run cannot go on: a stored file changed, a batch is in another state, ..."""
+
+    kind = "job"
+
+
+def started_by(how: str) -> str:
+    """``user@host (how)``: who or what started a run, for the audit."""
+    return f"{getpass.getuser()}@{platform.node()} ({how})"
+
+
+@dataclass
+class RunContext:
+    data_dir: Path = field(default_factory=data_folder)
+    started_by: str = field(default_factory=lambda: started_by("cli"))
+    log: EventLog = lambda _event: None
+    step_hook: StepHook = lambda _step: None
+
+    @property
+    def run_ledger_path(self) -> Path:
+        return self.data_dir / "runs.sqlite"
+
+    @property
+    def transport_ledger_path(self) -> Path:
+        return self.data_dir / "ledger.sqlite"
+
+    def job_folder(self, job: str) -> Path:
+        return self.data_dir / "runs" / job
+
+    def archive_for(self, endpoint: SftpEndpoint | LocalEndpoint) -> Archive:
+        """The endpoint's archive; by default inside this context's data folder."""
+        settings = endpoint.archive
+        return Archive(settings.folder or self.data_dir / "archive", settings.retention_days)
+
+    def open_ledgers(self) -> tuple[RunLedger, Ledger]:
+        return RunLedger(self.run_ledger_path), Ledger(self.transport_ledger_path)
+
+
+@contextmanager
+def transport_errors() -> Iterator[None]:
+    """Raise the transport's errors as erengine's ``TransportError`` (same fields)."""
+    try:
+        yield
+    except SftpError as error:
+        raise TransportError(
+            error.code,
+            error.message,
+            host=error.host,
+            operation=error.operation,
+            remote_path=error.remote_path,
+            hint=error.hint,
+        ) from error

@@ -1,0 +1,97 @@
+"""A job document loaded for running: its spec, its identity, and paths made absolute.
+
+A job is found by its file (``samples/jobs/acme-payables.yaml``) or by ``NAME[@RANGE]`` in the
+catalog. Relative paths in it are relative to the job file, so a job folder can be moved
+whole. The job's own ``catalog`` folders come before the caller's when formats and mappings
+are resolved.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from erengine.config.catalog import Catalog, ResolvedDocument
+from erengine.config.schema.job import InboundJobDocument, JobDocument, OutboundJobDocument
+from erengine.engine import Engine
+from erengine.errors import ConfigError
+
+_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class JobDefinition:
+    document: ResolvedDocument
+    spec: JobDocument
+    engine: Engine
+
+    @property
+    def name(self) -> str:
+        return self.document.name
+
+    @property
+    def version(self) -> str:
+        return self.document.version
+
+    @property
+    def label(self) -> str:
+        return self.document.label
+
+    @property
+    def sha256(self) -> str:
+        return self.document.sha256
+
+    @property
+    def folder(self) -> Path:
+        return self.document.entry.path.resolve().parent
+
+    def path(self, relative: str) -> Path:
+        """A path of the job file, made absolute against the job's folder."""
+        return _absolute(self.folder, relative)
+
+    @property
+    def outbound(self) -> OutboundJobDocument | None:
+        return self.spec if isinstance(self.spec, OutboundJobDocument) else None
+
+    @property
+    def inbound(self) -> InboundJobDocument | None:
+        return self.spec if isinstance(self.spec, InboundJobDocument) else None
+
+
+def load_job(reference: str, catalog_folders: Sequence[Path] = ()) -> JobDefinition:
+    """The job at a file path, or ``NAME[@RANGE]`` of kind job in the catalog."""
+    catalog = Catalog.default(tuple(catalog_folders))
+    as_path = Path(reference)
+    if as_path.suffix in _SUFFIXES or as_path.is_file():
+        document = catalog.resolve_path(as_path)
+    else:
+        document = catalog.resolve(reference, "job")
+    if document.entry.kind != "job":
+        raise ConfigError(
+            "CFG310",
+            f"{document.entry.path} is a {document.entry.kind}, not a job",
+            span=document.span(("kind",)),
+            config_path="kind",
+        )
+    spec = document.spec
+    assert isinstance(spec, OutboundJobDocument | InboundJobDocument)
+    folder = document.entry.path.resolve().parent
+    own_folders = tuple(_absolute(folder, text) for text in spec.catalog)
+    engine = Engine.from_folders((*own_folders, *catalog_folders))
+    return JobDefinition(document, spec, engine)
+
+
+def list_jobs(catalog_folders: Sequence[Path] = ()) -> list[JobDefinition]:
+    """Every job document in the catalog folders, newest version of each name."""
+    catalog = Catalog.default(tuple(catalog_folders))
+    newest: dict[str, Path] = {}
+    for entry in catalog.list("job"):  # sorted by name, then version: the last one wins
+        newest[entry.name] = entry.path
+    return [load_job(str(path), catalog_folders) for path in newest.values()]
+
+
+def _absolute(folder: Path, text: str) -> Path:
+    # normpath, not resolve: `..` is taken as written, a symlinked drop folder stays a link.
+    return Path(os.path.normpath(folder / Path(text).expanduser()))

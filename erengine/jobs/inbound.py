@@ -1,0 +1,168 @@
+"""Inbound runs: each statement read and written to its outputs exactly once, then acknowledged.
+
+The transport's ``Picker`` does the pickup (claim, download, archive, ledger) and calls a
+consumer per file; the remote file is moved to ``done/`` only after the consumer returns.
+The consumer here reads the statement with the job's format and writes every output
+atomically and durably (fsynced, folder entry included), then records the statement by its
+sha256 in the run ledger. Output names are fixed by the statement (its name and sha256), so
+the one redelivery the transport cannot rule out (a crash after the outputs were written but
+before the answer was recorded) rewrites the same files with the same bytes, and a statement
+already recorded is not written again at all. A consumer that raises (a file that does not
+read in the format) refuses the file: it goes to ``error/`` on the server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from erengine_sftp import PickedFile, Picker, load_endpoint
+
+from erengine.engine import CompiledFormat
+from erengine.io import write_data
+from erengine.jobs.context import JobError, RunContext, transport_errors
+from erengine.jobs.definition import JobDefinition
+from erengine.jobs.files import durable_output, job_lock
+from erengine.jobs.ledger import Run, RunIdentity, RunLedger
+
+
+@dataclass(frozen=True, slots=True)
+class InboundResult:
+    run: Run
+    written: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, str]] = field(default_factory=list)
+    duplicates: list[dict[str, str]] = field(default_factory=list)
+    waiting: list[dict[str, str]] = field(default_factory=list)
+    refused: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def status(self) -> Literal["finished", "finished_with_refusals"]:
+        return "finished_with_refusals" if self.refused or self.rejected else "finished"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "run": self.run.to_dict(),
+            "written": self.written,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+            "waiting": self.waiting,
+            "refused": self.refused,
+        }
+
+
+def run_inbound(job: JobDefinition, context: RunContext) -> InboundResult:
+    """Pick up every complete statement of the job's endpoint and write its outputs."""
+    spec = job.inbound
+    if spec is None:
+        raise JobError("JOB102", f"job {job.label} is not inbound")
+    compiled = job.engine.format(spec.format)
+    identity = RunIdentity(
+        job.name, job.version, job.sha256, compiled.label, compiled.sha256, context.started_by
+    )
+    with transport_errors():
+        endpoint = load_endpoint(job.path(spec.endpoint))
+    if spec.include:
+        pickup = endpoint.pickup.model_copy(update={"include": tuple(spec.include)})
+        endpoint = endpoint.model_copy(update={"pickup": pickup})
+    run_ledger, transport_ledger = context.open_ledgers()
+    with job_lock(context.data_dir / "locks", job.name), run_ledger, transport_ledger:
+        run = run_ledger.start_pickup(identity)
+        consumer = _StatementWriter(job, compiled, context, run_ledger, run.id)
+        picker = Picker(
+            endpoint,
+            ledger=transport_ledger,
+            archive=context.archive_for(endpoint),
+            step_hook=lambda step, _path: context.step_hook(f"transport {step}"),
+        )
+        metadata = {
+            "job": job.label,
+            "format": compiled.label,
+            "config_sha256": compiled.sha256,
+        }
+        try:
+            with transport_errors():
+                report = picker.pick_up(
+                    context.job_folder(job.name) / "inbox", consumer, metadata=metadata
+                )
+        except Exception as exc:
+            run_ledger.fail(run.id, str(exc))
+            context.log({"event": "failed", "job": job.name, "run": run.id, "error": str(exc)})
+            raise
+        summary = report.to_dict()
+        run_ledger.advance(
+            run.id,
+            "finished",
+            {key: len(summary[key]) for key in ("picked", "rejected", "duplicates", "refused")},
+        )
+        finished = run_ledger.get(run.id)
+        assert finished is not None
+        return InboundResult(
+            finished,
+            consumer.written,
+            summary["rejected"],
+            summary["duplicates"],
+            summary["waiting"],
+            summary["refused"],
+        )
+
+
+@dataclass
+class _StatementWriter:
+    """The consumer handed to the Picker: one statement in, its outputs out, recorded."""
+
+    job: JobDefinition
+    compiled: CompiledFormat
+    context: RunContext
+    ledger: RunLedger
+    run_id: int
+    written: list[dict[str, Any]] = field(default_factory=list)
+
+    def __call__(self, picked: PickedFile) -> None:
+        spec = self.job.inbound
+        assert spec is not None
+        earlier = self.ledger.statement_outputs(self.job.name, picked.sha256)
+        if earlier is not None:
+            self._log("already_written", picked, outputs=earlier)
+            return
+        with picked.local_path.open("rb") as stream:
+            data, _report = self.compiled.read_document(stream, file_name=picked.remote_path)
+        remote_name = picked.remote_path.rsplit("/", 1)[-1]
+        outputs = []
+        for output in spec.outputs:
+            name = output.name.format(
+                stem=Path(remote_name).stem,
+                name=remote_name,
+                sha256=picked.sha256,
+                type=output.type,
+            )
+            target = self.job.path(output.folder) / name
+            with durable_output(target) as temporary:
+                write_data(self.compiled.model, data, temporary, kind=output.type)
+            outputs.append(str(target))
+            self.context.step_hook(f"output {output.type}")
+        self.ledger.record_statement(
+            self.run_id,
+            job=self.job.name,
+            sha256=picked.sha256,
+            endpoint=picked.endpoint,
+            remote_path=picked.remote_path,
+            outputs=outputs,
+        )
+        self.written.append({"remote_path": picked.remote_path, "outputs": outputs})
+        self._log("written", picked, outputs=outputs)
+        self.context.step_hook("statement recorded")
+
+    def _log(self, event: str, picked: PickedFile, **values: Any) -> None:
+        self.context.log(
+            {
+                "event": event,
+                "job": self.job.name,
+                "run": self.run_id,
+                "remote_path": picked.remote_path,
+                "sha256": picked.sha256,
+                "redelivered": picked.redelivered,
+                **values,
+            }
+        )
