@@ -24,16 +24,19 @@ _TWO_DECIMALS = (
     "VES WST XCD XCG YER ZAR ZMW ZWG"
 )
 
-CURRENCY_EXPONENTS: MappingProxyType[str, int] = MappingProxyType(
-    {
-        **dict.fromkeys(_TWO_DECIMALS.split(), 2),
-        **{
-            code: exponent
-            for exponent, codes in _EXPONENT_EXCEPTIONS.items()
-            for code in codes.split()
-        },
-    }
-)
+_CURRENT: dict[str, int] = {
+    **dict.fromkeys(_TWO_DECIMALS.split(), 2),
+    **{
+        code: exponent for exponent, codes in _EXPONENT_EXCEPTIONS.items() for code in codes.split()
+    },
+}
+# Withdrawn currencies (ISO 4217 list three) that archived statements still carry, e.g. a
+# German MT940 in DEM. Only the `iso4217-historic` code list accepts them: nobody pays in them.
+_HISTORIC: dict[str, int] = {
+    **dict.fromkeys("ATS CYP DEM EEK FIM FRF IEP LTL LVL MTL NLG SIT SKK XEU".split(), 2),
+    **dict.fromkeys("BEF ESP GRD ITL LUF PTE".split(), 0),
+}
+CURRENCY_EXPONENTS: MappingProxyType[str, int] = MappingProxyType({**_HISTORIC, **_CURRENT})
 
 # ISO 3166-1 alpha-2, plus XK (Kosovo), which IBANs and SEPA use although ISO has not assigned it.
 _COUNTRY_CODES = """
@@ -50,5 +53,9 @@ _COUNTRY_CODES = """
 COUNTRIES: frozenset[str] = frozenset(_COUNTRY_CODES.split())
 
 CODE_LISTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
-    {"iso4217": frozenset(CURRENCY_EXPONENTS), "iso3166": COUNTRIES}
+    {
+        "iso4217": frozenset(_CURRENT),
+        "iso4217-historic": frozenset(CURRENCY_EXPONENTS),
+        "iso3166": COUNTRIES,
+    }
 )

@@ -17,7 +17,7 @@ RECORD_NAME = r"^[A-Z][A-Za-z0-9]*$"
 FIELD_NAME = r"^[a-z][a-z0-9_]*$"
 
 Charset = Literal["ascii", "latin-1", "swift-x", "epc", "digits", "alnum"]
-CodeListName = Literal["iso4217", "iso3166"]
+CodeListName = Literal["iso4217", "iso4217-historic", "iso3166"]
 
 
 class FieldCommon(Strict):
@@ -149,8 +149,9 @@ class CodeField(FieldCommon):
     )
     code_list: CodeListName | None = Field(
         default=None,
-        description="A code list shipped with erengine: `iso4217` currencies, `iso3166` "
-        "alpha-2 countries.",
+        description="A code list shipped with erengine: `iso4217` currencies, "
+        "`iso4217-historic` the same with withdrawn ones (DEM, FRF ... in archived statements), "
+        "`iso3166` alpha-2 countries.",
     )
 
     @model_validator(mode="after")

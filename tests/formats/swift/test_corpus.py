@@ -37,7 +37,6 @@ def format_for(name: str) -> str:
 REFUSED = {
     "wolph-betterplace-amount_formats.sta": "PRS340",
     "wolph-betterplace-sepa_snippet_broken.sta": "PRS340",
-    "wolph-cmxl-mt940.sta": "VAL109",
     "wolph-self-february_30.sta": "PRS330",
     "wolph-self-gv_codes.sta": "PRS341",
     "wolph-self-long_statement_number.sta": "PRS322",
