@@ -32,9 +32,11 @@ _CURRENT: dict[str, int] = {
 }
 # Withdrawn currencies (ISO 4217 list three) that archived statements still carry, e.g. a
 # German MT940 in DEM. Only the `iso4217-historic` code list accepts them: nobody pays in them.
+_HISTORIC_TWO_DECIMALS = "ATS CYP DEM EEK FIM FRF IEP LTL LVL MTL NLG SIT SKK XEU"
+_HISTORIC_NO_DECIMALS = "BEF ESP GRD ITL LUF PTE"
 _HISTORIC: dict[str, int] = {
-    **dict.fromkeys("ATS CYP DEM EEK FIM FRF IEP LTL LVL MTL NLG SIT SKK XEU".split(), 2),
-    **dict.fromkeys("BEF ESP GRD ITL LUF PTE".split(), 0),
+    **dict.fromkeys(_HISTORIC_TWO_DECIMALS.split(), 2),
+    **dict.fromkeys(_HISTORIC_NO_DECIMALS.split(), 0),
 }
 CURRENCY_EXPONENTS: MappingProxyType[str, int] = MappingProxyType({**_HISTORIC, **_CURRENT})
 
