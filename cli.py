@@ -563,6 +563,184 @@ def _cmd_sftp_fingerprint(args: argparse.Namespace) -> int:
 # --- end sftp commands ------------------------------------------------------------------
 
 
+# --- job commands -----------------------------------------------------------------------
+# erengine.jobs pulls in the transport (paramiko): imported inside the handlers, as for sftp.
+
+
+def _add_job_commands(subparsers: Any) -> None:
+    run = subparsers.add_parser("run", help="run a job: send one batch, or pick up statements")
+    run.add_argument("job", metavar="JOB", help="job YAML file, or NAME[@RANGE] in the catalog")
+    run.add_argument("--period", help="business period of an outbound run (default: today)")
+    run.add_argument("--batch", help="an explicit batch id, instead of the period, as the key")
+    run.add_argument(
+        "--dry-run", action="store_true", help="write and check the file; record and send nothing"
+    )
+    run.add_argument("--now", help="creation time to use (ISO 8601; default: now)")
+    _job_options(run)
+    run.set_defaults(handler=_cmd_run)
+
+    jobs = subparsers.add_parser("jobs", help="list jobs; show their runs and history")
+    actions = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="the jobs in the catalog and their last run")
+    _job_options(listing)
+    listing.set_defaults(handler=_cmd_jobs_list)
+    status = actions.add_parser("status", help="the last run of each job")
+    status.add_argument("job", metavar="JOB", nargs="?", help="only this job (its name)")
+    _job_options(status)
+    status.set_defaults(handler=_cmd_jobs_status)
+    history = actions.add_parser("history", help="every run with its steps and deliveries")
+    history.add_argument("job", metavar="JOB", nargs="?", help="only this job (its name)")
+    history.add_argument("--limit", type=int, default=50, help="newest N runs (default: 50)")
+    _job_options(history)
+    history.set_defaults(handler=_cmd_jobs_history)
+
+
+def _job_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--data-dir",
+        type=Path,
+        help="folder of the run ledger, transport ledger and archive "
+        "(default: ERENGINE_DATA_DIR, else the user's data folder)",
+    )
+    command.add_argument("--json", action="store_true", help="print results as JSON")
+    _common(command)
+
+
+def _job_context(args: argparse.Namespace, *, with_log: bool = False) -> Any:
+    from erengine.jobs import RunContext  # noqa: PLC0415
+
+    context = RunContext(log=_log_json_line) if with_log else RunContext()
+    if args.data_dir is not None:
+        context.data_dir = args.data_dir
+    return context
+
+
+def _log_json_line(event: Any) -> None:
+    """A run's events as JSON lines on stderr, for journald, cron mail or a log shipper."""
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    print(json.dumps({"time": stamp, **event}, default=str), file=sys.stderr, flush=True)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from erengine.jobs import load_job, run_inbound, run_outbound  # noqa: PLC0415
+
+    job = load_job(args.job, [Path(folder) for folder in args.catalog])
+    context = _job_context(args, with_log=True)
+    if job.inbound is not None:
+        if args.period or args.batch or args.dry_run:
+            print("--period, --batch and --dry-run are for outbound jobs", file=sys.stderr)
+            return EXIT_USAGE
+        inbound = run_inbound(job, context)
+        if args.json:
+            print(json.dumps(inbound.to_dict(), indent=2, default=str))
+        else:
+            for item in inbound.written:
+                print(f"written    {item['remote_path']} -> {', '.join(item['outputs'])}")
+            for label in ("rejected", "duplicates", "refused"):
+                for passed in getattr(inbound, label):
+                    print(f"{label:10} {passed['remote_path']}: {passed['reason']}")
+            if not inbound.written:
+                print("no new statements")
+        return EXIT_TRANSPORT if inbound.status != "finished" else EXIT_OK
+    now = dt.datetime.fromisoformat(args.now) if args.now else None
+    outbound = run_outbound(
+        job, context, period=args.period, batch=args.batch, dry_run=args.dry_run, now=now
+    )
+    if args.json:
+        print(json.dumps(outbound.to_dict(), indent=2, default=str))
+        return EXIT_OK
+    note = f" ({outbound.note})" if outbound.note else ""
+    print(f"{outbound.status:17} batch {outbound.batch}{note}")
+    if outbound.file is not None:
+        print(f"file              {outbound.file}")
+    for delivery in outbound.deliveries:
+        print(f"{delivery['status']:17} {delivery['endpoint']}: {delivery['remote_path']}")
+    return EXIT_OK
+
+
+def _cmd_jobs_list(args: argparse.Namespace) -> int:
+    from erengine.jobs import RunLedger, list_jobs  # noqa: PLC0415
+
+    jobs = list_jobs([Path(folder) for folder in args.catalog])
+    with RunLedger(_job_context(args).run_ledger_path) as ledger:
+        rows: list[dict[str, Any]] = []
+        for job in jobs:
+            last = ledger.runs(job.name, limit=1)
+            rows.append(
+                {
+                    "job": job.label,
+                    "direction": job.spec.direction,
+                    "format": job.spec.format,
+                    "path": str(job.document.entry.path),
+                    "last_run": last[0].to_dict() if last else None,
+                }
+            )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    for row in rows:
+        last_run = row["last_run"]
+        state = f"{last_run['state']} {last_run['batch']}" if last_run else "never run"
+        print(f"{row['job']:40} {row['direction']:9} {row['format']:24} {state}")
+    if not rows:
+        print("no jobs in the catalog (add folders with --catalog or ERENGINE_PATH)")
+    return EXIT_OK
+
+
+def _cmd_jobs_status(args: argparse.Namespace) -> int:
+    from erengine.jobs import RunLedger  # noqa: PLC0415
+
+    with RunLedger(_job_context(args).run_ledger_path) as ledger:
+        latest: dict[str, Any] = {}
+        for run in ledger.runs(args.job):  # newest first: the first of each job is its last
+            latest.setdefault(run.job, run)
+    if args.json:
+        print(json.dumps([run.to_dict() for run in latest.values()], indent=2))
+        return EXIT_OK
+    for run in latest.values():
+        error = f"  error: {run.error}" if run.error else ""
+        print(
+            f"{run.job:32} {run.direction:9} {run.batch:32} {run.state:10} {run.updated_at}{error}"
+        )
+    if not latest:
+        print("no runs recorded")
+    return EXIT_OK
+
+
+def _cmd_jobs_history(args: argparse.Namespace) -> int:
+    from erengine.jobs import RunLedger  # noqa: PLC0415
+
+    with RunLedger(_job_context(args).run_ledger_path) as ledger:
+        runs = [
+            {
+                **run.to_dict(),
+                "steps": ledger.steps(run.id),
+                "deliveries": ledger.deliveries(run.id),
+            }
+            for run in ledger.runs(args.job, limit=args.limit)
+        ]
+    if args.json:
+        print(json.dumps(runs, indent=2))
+        return EXIT_OK
+    for run in runs:
+        print(
+            f"run {run['id']} {run['job']}@{run['job_version']} {run['batch']}: {run['state']} "
+            f"({run['format']}, config sha256 {run['format_sha256'][:12]}) by {run['started_by']}"
+        )
+        if run.get("file_name"):
+            print(f"  file {run['file_name']} sha256 {run['output_sha256'][:12]}")
+        for step in run["steps"]:
+            print(f"  {step['at']}  {step['step']}")
+        for delivery in run["deliveries"]:
+            print(f"  -> {delivery['endpoint']}: {delivery['remote_path']} ({delivery['status']})")
+    if not runs:
+        print("no runs recorded")
+    return EXIT_OK
+
+
+# --- end job commands -------------------------------------------------------------------
+
+
 # --- parser -----------------------------------------------------------------------------
 
 
@@ -586,6 +764,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_sftp_commands(sub)
+    _add_job_commands(sub)
 
     validate = sub.add_parser("validate", help="check configuration files, all errors at once")
     validate.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
