@@ -13,6 +13,7 @@ read in the format) refuses the file: it goes to ``error/`` on the server.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -130,18 +131,21 @@ class _StatementWriter:
             data, _report = self.compiled.read_document(stream, file_name=picked.remote_path)
         remote_name = picked.remote_path.rsplit("/", 1)[-1]
         outputs = []
-        for output in spec.outputs:
-            name = output.name.format(
-                stem=Path(remote_name).stem,
-                name=remote_name,
-                sha256=picked.sha256,
-                type=output.type,
-            )
-            target = self.job.path(output.folder) / name
-            with durable_output(target) as temporary:
+        # All outputs or none: each is written to its temp file first; a failure removes
+        # them all (the statement is refused whole), success publishes them together.
+        with ExitStack() as publish_on_success:
+            for output in spec.outputs:
+                name = output.name.format(
+                    stem=Path(remote_name).stem,
+                    name=remote_name,
+                    sha256=picked.sha256,
+                    type=output.type,
+                )
+                target = self.job.path(output.folder) / name
+                temporary = publish_on_success.enter_context(durable_output(target))
                 write_data(self.compiled.model, data, temporary, kind=output.type)
-            outputs.append(str(target))
-            self.context.step_hook(f"output {output.type}")
+                outputs.append(str(target))
+        self.context.step_hook("outputs written")
         self.ledger.record_statement(
             self.run_id,
             job=self.job.name,

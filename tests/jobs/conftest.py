@@ -157,7 +157,7 @@ def inbound_job(tmp_path: Path, bank: Bank) -> Path:
             format: mt940@^1
             outputs:
               - {type: json, folder: ../statements}
-              - {type: csv, folder: ../statements-csv}
+              - {type: avro, folder: ../statements-avro}
             """
         ),
         encoding="utf-8",

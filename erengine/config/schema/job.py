@@ -113,7 +113,9 @@ class OutboundJobDocument(DocumentHeader):
 class DataOutputSpec(Strict):
     """One data file per statement, written atomically into a folder."""
 
-    type: Literal["json", "csv"]
+    type: Literal["json", "csv", "avro"] = Field(
+        description="`csv` only for models with one list per level (not `statement`)."
+    )
     folder: str = Field(description="Target folder, relative to the job file.")
     name: str = Field(
         default="{stem}-{sha256:.12}.{type}",
