@@ -594,6 +594,18 @@ def _add_job_commands(subparsers: Any) -> None:
     _job_options(history)
     history.set_defaults(handler=_cmd_jobs_history)
 
+    scheduler = subparsers.add_parser(
+        "scheduler", help="run jobs on their cron schedules until stopped (SIGTERM)"
+    )
+    scheduler.add_argument(
+        "jobs",
+        nargs="*",
+        metavar="JOB",
+        help="job files or names (default: every job with a schedule in the catalog folders)",
+    )
+    _job_options(scheduler)
+    scheduler.set_defaults(handler=_cmd_scheduler)
+
 
 def _job_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
@@ -735,6 +747,23 @@ def _cmd_jobs_history(args: argparse.Namespace) -> int:
             print(f"  -> {delivery['endpoint']}: {delivery['remote_path']} ({delivery['status']})")
     if not runs:
         print("no runs recorded")
+    return EXIT_OK
+
+
+def _cmd_scheduler(args: argparse.Namespace) -> int:
+    import signal  # noqa: PLC0415
+
+    from erengine.jobs import Scheduler, list_jobs, load_job  # noqa: PLC0415
+
+    folders = [Path(folder) for folder in args.catalog]
+    jobs = [load_job(job, folders) for job in args.jobs] if args.jobs else list_jobs(folders)
+    scheduler = Scheduler(jobs, _job_context(args, with_log=True))
+    if not scheduler.jobs:
+        print("no job has a schedule", file=sys.stderr)
+        return EXIT_USAGE
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda _number, _frame: scheduler.request_stop())
+    scheduler.run_forever()
     return EXIT_OK
 
 

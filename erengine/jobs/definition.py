@@ -12,11 +12,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfoNotFoundError
 
 from erengine.config.catalog import Catalog, ResolvedDocument
 from erengine.config.schema.job import InboundJobDocument, JobDocument, OutboundJobDocument
 from erengine.engine import Engine
 from erengine.errors import ConfigError
+from erengine.jobs.cron import CronSchedule
 
 _SUFFIXES = (".yaml", ".yml")
 
@@ -26,6 +28,7 @@ class JobDefinition:
     document: ResolvedDocument
     spec: JobDocument
     engine: Engine
+    schedule: CronSchedule | None
 
     @property
     def name(self) -> str:
@@ -80,7 +83,7 @@ def load_job(reference: str, catalog_folders: Sequence[Path] = ()) -> JobDefinit
     folder = document.entry.path.resolve().parent
     own_folders = tuple(_absolute(folder, text) for text in spec.catalog)
     engine = Engine.from_folders((*own_folders, *catalog_folders))
-    return JobDefinition(document, spec, engine)
+    return JobDefinition(document, spec, engine, _schedule(document, spec))
 
 
 def list_jobs(catalog_folders: Sequence[Path] = ()) -> list[JobDefinition]:
@@ -90,6 +93,30 @@ def list_jobs(catalog_folders: Sequence[Path] = ()) -> list[JobDefinition]:
     for entry in catalog.list("job"):  # sorted by name, then version: the last one wins
         newest[entry.name] = entry.path
     return [load_job(str(path), catalog_folders) for path in newest.values()]
+
+
+def _schedule(document: ResolvedDocument, spec: JobDocument) -> CronSchedule | None:
+    """The parsed schedule; its mistakes located like schema errors (the schema package
+    cannot parse cron: it must not import the jobs layer)."""
+    if spec.schedule is None:
+        return None
+    try:
+        return CronSchedule.parse(spec.schedule.cron, spec.schedule.timezone)
+    except ZoneInfoNotFoundError:
+        raise ConfigError(
+            "CFG213",
+            f"unknown time zone {spec.schedule.timezone!r}",
+            span=document.span(("schedule", "timezone")),
+            config_path="schedule.timezone",
+            hint="an IANA name such as `Europe/Berlin` or `UTC`",
+        ) from None
+    except ValueError as exc:
+        raise ConfigError(
+            "CFG213",
+            str(exc),
+            span=document.span(("schedule", "cron")),
+            config_path="schedule.cron",
+        ) from None
 
 
 def _absolute(folder: Path, text: str) -> Path:

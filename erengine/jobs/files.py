@@ -45,20 +45,28 @@ def _fsync(path: Path) -> None:
 
 @contextmanager
 def job_lock(folder: Path, job: str) -> Iterator[None]:
-    """Hold the job's lock for a run; a second run of the same job at once is refused.
+    """Hold the job's lock for a run; a second run of the same job at once is refused."""
+    busy = JobError(
+        "JOB101",
+        f"another run of job {job} is in progress",
+        hint="wait for it to finish; a run that crashed releases its lock at once",
+    )
+    with exclusive_lock(folder / f"job-{job}.lock", busy):
+        yield
 
-    An ``flock`` dies with its process, so a crashed run never leaves a stale lock.
+
+@contextmanager
+def exclusive_lock(path: Path, busy: JobError) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path``, or raise ``busy`` at once.
+
+    An ``flock`` dies with its process, so a crash never leaves a stale lock.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"job-{job}.lock", "a+b") as handle:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise JobError(
-                "JOB101",
-                f"another run of job {job} is in progress",
-                hint="wait for it to finish; a run that crashed releases its lock at once",
-            ) from None
+            raise busy from None
         try:
             yield
         finally:

@@ -7,6 +7,8 @@ delivered``; a failure leaves the state where it was and sets ``error``, so the 
 resumes at the failed step. Every commit is fsynced (``synchronous=FULL``): each one
 precedes an act that cannot be taken back (sending a file, acknowledging a statement).
 
+The scheduler keeps each job's last handled firing in ``schedule``.
+
 Inbound runs get one row per pickup; ``statements`` holds each statement handed to its
 outputs, keyed by job and sha256, which is what keeps a redelivered file from being written
 twice.
@@ -86,6 +88,10 @@ CREATE TABLE IF NOT EXISTS statements (
     outputs TEXT NOT NULL,
     at TEXT NOT NULL,
     UNIQUE (job, sha256)
+);
+CREATE TABLE IF NOT EXISTS schedule (
+    job TEXT PRIMARY KEY,
+    last_fire TEXT NOT NULL
 );
 """
 
@@ -367,6 +373,20 @@ class RunLedger:
             )
             detail = {"remote_path": remote_path, "sha256": sha256, "outputs": outputs}
             self._add_step(run_id, "statement written", detail, now)
+
+    # --- scheduler ----------------------------------------------------------------------
+
+    def last_fire(self, job: str) -> datetime | None:
+        """The last firing of ``job`` the scheduler handled (run, skipped or failed)."""
+        row = self._db.execute("SELECT last_fire FROM schedule WHERE job = ?", (job,)).fetchone()
+        return None if row is None else datetime.fromisoformat(row[0])
+
+    def set_last_fire(self, job: str, fired: datetime) -> None:
+        self._db.execute(
+            "INSERT INTO schedule (job, last_fire) VALUES (?, ?) "
+            "ON CONFLICT (job) DO UPDATE SET last_fire = excluded.last_fire",
+            (job, fired.isoformat()),
+        )
 
     # --- reading ------------------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 
 An outbound job turns source files into one payment file per business period (or explicit
 batch id) and delivers it; an inbound job picks up statements from an endpoint and writes
-them as data files. Relative paths are relative to the job file. SQL sources and sinks,
-format detection and schedules are not part of the language yet (issue 6).
+them as data files. Relative paths are relative to the job file. SQL sources and sinks
+and format detection are not part of the language yet (issue 6).
 """
 
 from __future__ import annotations
@@ -40,6 +40,24 @@ def _check_placeholders(template: str, allowed: tuple[str, ...]) -> str:
     if "/" in template or "\\" in template:
         raise ValueError("a file name, not a path: no / or \\")
     return template
+
+
+class ScheduleSpec(Strict):
+    """When `erengine scheduler` starts the job."""
+
+    cron: str = Field(
+        description="Five cron fields: minute hour day month weekday, e.g. `0 14 * * 1-5`."
+    )
+    timezone: str = Field(default="UTC", description="IANA zone, e.g. `Europe/Berlin`.")
+    misfire: Literal["run_once", "run_all", "skip"] = Field(
+        default="run_once",
+        description="Firings missed while the scheduler was down: run once for the latest "
+        "(`run_once`), run each in order (`run_all`, each with its own period), or drop "
+        "those older than `grace_seconds` (`skip`).",
+    )
+    grace_seconds: int = Field(
+        default=300, ge=0, description="How late a firing may start and still count as on time."
+    )
 
 
 class FileSourceSpec(Strict):
@@ -108,6 +126,7 @@ class OutboundJobDocument(DocumentHeader):
         min_length=1,
         description="Endpoint YAML files (relative to the job file), delivered in this order.",
     )
+    schedule: ScheduleSpec | None = None
 
 
 class DataOutputSpec(Strict):
@@ -145,6 +164,7 @@ class InboundJobDocument(DocumentHeader):
     )
     format: str = Field(description="`NAME@RANGE` of the format the statements are in.")
     outputs: list[DataOutputSpec] = Field(min_length=1)
+    schedule: ScheduleSpec | None = None
 
 
 JobDocument = OutboundJobDocument | InboundJobDocument
