@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from erengine_sftp import Archive, Ledger, LocalEndpoint, SftpEndpoint, SftpError, data_folder
+from erengine_sftp import (
+    Archive,
+    Ledger,
+    LocalEndpoint,
+    ManifestEntry,
+    SftpEndpoint,
+    SftpError,
+    data_folder,
+)
 
 from erengine.errors import ErengineError, TransportError
 from erengine.jobs.ledger import RunLedger
@@ -38,6 +46,18 @@ def started_by(how: str) -> str:
     return f"{getpass.getuser()}@{platform.node()} ({how})"
 
 
+class ReceiptArchive(Archive):
+    """An archive that remembers the last manifest entry it stored: the transport's receipt
+    has no host-key fingerprint, its manifest entry does, and the run's audit wants it."""
+
+    last_entry: ManifestEntry | None = None
+
+    def store(self, source: Path, entry: ManifestEntry) -> Path:
+        stored = super().store(source, entry)
+        self.last_entry = entry
+        return stored
+
+
 @dataclass
 class RunContext:
     data_dir: Path = field(default_factory=data_folder)
@@ -56,10 +76,10 @@ class RunContext:
     def job_folder(self, job: str) -> Path:
         return self.data_dir / "runs" / job
 
-    def archive_for(self, endpoint: SftpEndpoint | LocalEndpoint) -> Archive:
+    def archive_for(self, endpoint: SftpEndpoint | LocalEndpoint) -> ReceiptArchive:
         """The endpoint's archive; by default inside this context's data folder."""
         settings = endpoint.archive
-        return Archive(settings.folder or self.data_dir / "archive", settings.retention_days)
+        return ReceiptArchive(settings.folder or self.data_dir / "archive", settings.retention_days)
 
     def open_ledgers(self) -> tuple[RunLedger, Ledger]:
         return RunLedger(self.run_ledger_path), Ledger(self.transport_ledger_path)

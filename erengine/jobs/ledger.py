@@ -76,6 +76,7 @@ CREATE TABLE IF NOT EXISTS run_deliveries (
     remote_path TEXT NOT NULL,
     status TEXT NOT NULL,
     archived_path TEXT,
+    host_key_fingerprint TEXT,
     at TEXT NOT NULL,
     UNIQUE (run_id, endpoint)
 );
@@ -123,6 +124,17 @@ class GeneratedFile:
     sha256: str
     size: int
     input_digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """The receipt of one delivery, for the audit."""
+
+    endpoint: str
+    remote_path: str
+    status: str
+    archived_path: str | None
+    host_key_fingerprint: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,18 +305,23 @@ class RunLedger:
             )
             self._add_step(run_id, state, detail, now)
 
-    def record_delivery(
-        self, run_id: int, endpoint: str, remote_path: str, status: str, archived_path: str | None
-    ) -> None:
+    def record_delivery(self, run_id: int, receipt: DeliveryRecord) -> None:
         now = utc_now()
         with self._transaction():
             self._db.execute(
-                "INSERT OR REPLACE INTO run_deliveries "
-                "(run_id, endpoint, remote_path, status, archived_path, at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (run_id, endpoint, remote_path, status, archived_path, now),
+                "INSERT OR REPLACE INTO run_deliveries (run_id, endpoint, remote_path, status, "
+                "archived_path, host_key_fingerprint, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    receipt.endpoint,
+                    receipt.remote_path,
+                    receipt.status,
+                    receipt.archived_path,
+                    receipt.host_key_fingerprint,
+                    now,
+                ),
             )
-            detail = {"endpoint": endpoint, "remote_path": remote_path, "status": status}
+            detail = {"endpoint": receipt.endpoint, "remote_path": receipt.remote_path}
             self._add_step(run_id, "delivered to endpoint", detail, now)
 
     def delivered_endpoints(self, run_id: int) -> set[str]:
@@ -407,11 +424,11 @@ class RunLedger:
 
     def deliveries(self, run_id: int) -> list[dict[str, Any]]:
         rows = self._db.execute(
-            "SELECT endpoint, remote_path, status, archived_path, at FROM run_deliveries "
-            "WHERE run_id = ? ORDER BY at",
+            "SELECT endpoint, remote_path, status, archived_path, host_key_fingerprint, at "
+            "FROM run_deliveries WHERE run_id = ? ORDER BY at",
             (run_id,),
         )
-        names = ("endpoint", "remote_path", "status", "archived_path", "at")
+        names = ("endpoint", "remote_path", "status", "archived_path", "host_key_fingerprint", "at")
         return [dict(zip(names, row, strict=True)) for row in rows]
 
     # --- internals ----------------------------------------------------------------------

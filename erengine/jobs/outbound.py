@@ -41,7 +41,15 @@ from erengine.errors import ConfigError
 from erengine.jobs.context import JobError, RunContext, transport_errors
 from erengine.jobs.definition import JobDefinition
 from erengine.jobs.files import durable_output, job_lock
-from erengine.jobs.ledger import GeneratedFile, Run, RunIdentity, RunLedger, SourceRecord, utc_now
+from erengine.jobs.ledger import (
+    DeliveryRecord,
+    GeneratedFile,
+    Run,
+    RunIdentity,
+    RunLedger,
+    SourceRecord,
+    utc_now,
+)
 from erengine.jobs.records import content_sha256, select_new_records
 from erengine.validate.xsd import check_against_schema, schema_folders
 
@@ -336,17 +344,23 @@ class _OutboundRunner:
         for endpoint in endpoints:
             if endpoint.name in done:
                 continue
+            archive = self.context.archive_for(endpoint)
             courier = Courier(
                 endpoint,
                 ledger=transport_ledger,
-                archive=self.context.archive_for(endpoint),
+                archive=archive,
                 step_hook=lambda step, _path: self.context.step_hook(f"transport {step}"),
             )
             (receipt,) = courier.deliver([generated.stored_path], metadata=metadata)
-            archived_path = str(receipt.archived_path) if receipt.archived_path else None
-            self.ledger.record_delivery(
-                run.id, endpoint.name, receipt.remote_path, receipt.status, archived_path
+            stored_entry = archive.last_entry
+            delivery = DeliveryRecord(
+                endpoint=endpoint.name,
+                remote_path=receipt.remote_path,
+                status=receipt.status,
+                archived_path=str(receipt.archived_path) if receipt.archived_path else None,
+                host_key_fingerprint=stored_entry.host_key_fingerprint if stored_entry else None,
             )
+            self.ledger.record_delivery(run.id, delivery)
             self._log("delivered", run=run.id, endpoint=endpoint.name, **receipt.to_dict())
             self.context.step_hook(f"delivered {endpoint.name}")
         self.ledger.advance(run.id, "delivered", {"endpoints": [e.name for e in endpoints]})

@@ -33,6 +33,7 @@ def server_endpoint(bank: Bank, sshd: SshServer, remote_dir: str) -> Path:  # no
 def test_a_payment_job_sends_one_file_through_sftp_across_a_crash(
     outbound_job: Path,
     server_endpoint: Path,
+    sshd: SshServer,  # noqa: F811
     context_for: Callable[[], RunContext],
     events: Events,
 ) -> None:
@@ -48,6 +49,8 @@ def test_a_payment_job_sends_one_file_through_sftp_across_a_crash(
     assert resumed.run is not None
     assert resumed.run.generated is not None
     assert hashlib.sha256(sent.read_bytes()).hexdigest() == resumed.run.generated.sha256
+    (delivery,) = resumed.deliveries
+    assert delivery["host_key_fingerprint"] == sshd.fingerprint
 
 
 def test_a_statement_job_picks_up_once_through_sftp_across_a_crash(
