@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
+from erengine.codecs.xml.hardening import iterparse
 from erengine.errors import DataPosition, ErrorGroup, ValidationError
 
 SCHEMA_PATH_ENV = "ERENGINE_SCHEMA_PATH"
@@ -84,15 +85,7 @@ def validate_file(
 
 
 def _first_violation(stream: BinaryIO, schema: Any) -> Any:
-    events = etree.iterparse(
-        stream,
-        events=("end",),
-        schema=schema,
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-    )
+    events = iterparse(stream, ("end",), schema)
     try:
         for _, element in events:
             element.clear()

@@ -8,13 +8,13 @@ dataclasses and tuples, each node with its origin span and config path.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from erengine.codecs.base import ModelPath, PathCheck
-from erengine.codecs.leaf import LEAF_CODECS, DateCodec, LeafCodec, TextCodec, parse_leaf_spec
+from erengine.codecs.compiling import FormatCompiler, Loops, TotalPlan, canonical_path
+from erengine.codecs.leaf import LEAF_CODECS, DateCodec, LeafCodec, TextCodec
 from erengine.codecs.records.access import Getter, Setter, getter, setter
 from erengine.config.catalog import ResolvedDocument
 from erengine.config.schema.records import (
@@ -27,7 +27,7 @@ from erengine.config.schema.records import (
     TotalSpec,
 )
 from erengine.config.yaml_spans import DataPath, format_path
-from erengine.errors import ConfigError, ErengineError, ErrorCollector, SourceSpan
+from erengine.errors import ConfigError, ErengineError, SourceSpan
 from erengine.expr import Expression, ExpressionCompiler
 
 FieldKind = Literal["bind", "value", "const", "fill"]
@@ -95,15 +95,6 @@ class Implied:
 
 
 @dataclass(frozen=True, slots=True)
-class TotalPlan:
-    name: str
-    count: bool
-    expression: Expression | None  # what a sum adds, per record
-    when: Expression | None
-    span: SourceSpan | None
-
-
-@dataclass(frozen=True, slots=True)
 class RecordPlan:
     name: str
     fields: tuple[FieldPlan, ...]
@@ -165,22 +156,7 @@ class RecordLayoutPlan:
     has_deferred: bool
 
 
-Loops = tuple[tuple[str, "ModelPath"], ...]  # loop item name -> canonical path of its list
-
-
-def canonical_path(path: ModelPath, loops: Loops) -> ModelPath:
-    """A scope path as a path from the model root, list levels implicit.
-
-    Inside ``for_each: batch.payments`` with ``as: payment``, ``payment.amount`` is
-    ``batches.payments.amount`` (the naming the model and CSV files use).
-    """
-    for name, list_path in reversed(loops):
-        if path[0] == name:
-            return (*list_path, *path[1:])
-    return path
-
-
-class _Compiler:
+class _Compiler(FormatCompiler):
     def __init__(
         self,
         document: ResolvedDocument,
@@ -188,44 +164,13 @@ class _Compiler:
         expressions: ExpressionCompiler,
         check_path: PathCheck | None,
     ) -> None:
-        self.document = document
+        super().__init__(document, expressions, check_path)
         self.spec = spec
-        self.expressions = expressions
-        self.check_path = check_path
-        self.errors = ErrorCollector(limit=200)
         self.fixed = isinstance(spec.file, FixedFileSpec)
-        self.total_owner: dict[str, str] = {}
-        self.shared: dict[str, Expression] = {}
         self.has_deferred = False
 
-    def span(self, path: DataPath) -> SourceSpan | None:
-        return self.document.span(path)
-
-    def expression(
-        self, source: str | None, path: DataPath, *, shared: bool = False
-    ) -> Expression | None:
-        """Compile ``source``; ``shared`` reuses one compiled object for equal sources.
-
-        Totals repeat conditions and summands (`{{ record.amount }}` feeds four totals in
-        NACHA); sharing the object lets a record evaluate each one once.
-        """
-        if source is None:
-            return None
-        if shared and source in self.shared:
-            return self.shared[source]
-        try:
-            compiled = self.expressions.compile(
-                source, span=self.span(path), config_path=format_path(path)
-            )
-        except ConfigError as error:
-            self.errors.add(error)
-            return None
-        if shared:
-            self.shared[source] = compiled
-        return compiled
-
     def compile(self) -> GroupPlan:
-        file_totals = self.totals(self.spec.totals, ("totals",), "file")
+        file_totals = self.totals(self.spec.totals, ("totals",), "group `file`")
         return self.build_group(
             name="file",
             structure=self.spec.structure,
@@ -240,34 +185,6 @@ class _Compiler:
             loops=(),
         )
 
-    def totals(
-        self, specs: dict[str, TotalSpec], path: DataPath, owner: str
-    ) -> tuple[tuple[TotalSpec, TotalPlan], ...]:
-        plans: list[tuple[TotalSpec, TotalPlan]] = []
-        for name, total in specs.items():
-            where = (*path, name)
-            if name in self.total_owner:
-                self.errors.add(
-                    ConfigError(
-                        "CFG610",
-                        f"total `{name}` is already declared in group `{self.total_owner[name]}`",
-                        span=self.span(where),
-                        config_path=format_path(where),
-                        hint="total names are shared by the whole format: pick another name",
-                    )
-                )
-                continue
-            self.total_owner[name] = owner
-            plan = TotalPlan(
-                name=name,
-                count=total.count is not None,
-                expression=self.expression(total.sum, (*where, "sum"), shared=True),
-                when=self.expression(total.when, (*where, "when"), shared=True),
-                span=self.span(where),
-            )
-            plans.append((total, plan))
-        return tuple(plans)
-
     def group(
         self,
         spec: GroupSpec,
@@ -280,7 +197,7 @@ class _Compiler:
         if spec.for_each is not None:
             for_each = self.model_path(spec.for_each, (*path, "for_each"), loops)
             loops = (*loops, (item_name, canonical_path(for_each, loops)))
-        own = self.totals(spec.totals, (*path, "totals"), spec.group)
+        own = self.totals(spec.totals, (*path, "totals"), f"group `{spec.group}`")
         return self.build_group(
             name=spec.group,
             structure=spec.structure,
@@ -329,26 +246,6 @@ class _Compiler:
             span=self.span(path),
             config_path=format_path(path),
         )
-
-    def model_path(self, text: str, where: DataPath, loops: Loops) -> ModelPath:
-        parts = tuple(part.strip() for part in text.split("."))
-        if not all(part.isidentifier() for part in parts):
-            self.errors.add(
-                ConfigError(
-                    "CFG611",
-                    f"`{text}` is not a model path",
-                    span=self.span(where),
-                    config_path=format_path(where),
-                    hint="write dotted field names, e.g. payment.creditor.name",
-                )
-            )
-            return parts
-        if self.check_path is not None:
-            canonical = canonical_path(parts, loops)
-            error = self.check_path(canonical, self.span(where), format_path(where))
-            if error is not None:
-                self.errors.add(error)
-        return parts
 
     def record(
         self,
@@ -515,23 +412,7 @@ class _Compiler:
     def codec(self, spec: FieldSpec, path: DataPath) -> LeafCodec | None:
         if spec.format is None:
             return TextCodec()
-        try:
-            return parse_leaf_spec(spec.format)
-        except ValueError as exc:
-            name = spec.format.split("(")[0].strip()
-            close = difflib.get_close_matches(name, list(LEAF_CODECS), n=1)
-            self.errors.add(
-                ConfigError(
-                    "CFG616",
-                    str(exc),
-                    span=self.span((*path, "format")),
-                    config_path=format_path((*path, "format")),
-                    hint=f"did you mean `{close[0]}`?"
-                    if close and close[0] != name
-                    else f"codecs: {', '.join(LEAF_CODECS)}",
-                )
-            )
-            return None
+        return self.leaf_codec(spec.format, path, LEAF_CODECS)
 
 
 def compile_record_layout(

@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
+from erengine.codecs.xml.hardening import iterparse
 from erengine.config.catalog import Catalog
 from erengine.config.schema.xml import XmlFormatDocument
 from erengine.errors import DataPosition, ErengineError, ParseError
@@ -18,14 +19,7 @@ from erengine.errors import DataPosition, ErengineError, ParseError
 
 def root_namespace(stream: BinaryIO, *, file_name: str | None = None) -> str | None:
     """The namespace of the document element (None when it has none)."""
-    events = etree.iterparse(
-        stream,
-        events=("start",),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-    )
+    events = iterparse(stream, ("start",))
     try:
         for _, element in events:
             tag = str(element.tag)

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from erengine.codecs.leaf import LEAF_CODECS, LeafCodec, LeafError, parse_leaf_spec
+from erengine.codecs.leaf import LEAF_CODECS, LeafCodec, LeafError
 from erengine.expr.functions.text import epc, swift_x
 from erengine.model.charsets import CHARSETS
 from erengine.validate.bic import bic_problem
@@ -254,8 +254,3 @@ XML_LEAF_CODECS: Mapping[str, Callable[..., LeafCodec]] = MappingProxyType(
         "bic": lambda: CheckedCodeCodec(bic_problem),
     }
 )
-
-
-def parse_xml_leaf_spec(spec: str) -> LeafCodec:
-    """An XML leaf codec from its spec, e.g. ``text(max_length=35, charset='epc')``."""
-    return parse_leaf_spec(spec, XML_LEAF_CODECS)

@@ -9,17 +9,17 @@ holds no YAML: slotted frozen dataclasses and tuples, each node with its span an
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
 from erengine.codecs.base import ModelPath, PathCheck
+from erengine.codecs.compiling import FormatCompiler, Loops, TotalPlan, canonical_path
 from erengine.codecs.leaf import LeafCodec
 from erengine.codecs.records.access import Getter, Setter, getter, setter
-from erengine.codecs.records.plan import Loops, TallyPlan, TotalPlan, canonical_path
-from erengine.codecs.xml.leaves import XML_LEAF_CODECS, XmlTextCodec, parse_xml_leaf_spec
+from erengine.codecs.records.plan import TallyPlan
+from erengine.codecs.xml.leaves import XML_LEAF_CODECS, XmlTextCodec
 from erengine.config.catalog import ResolvedDocument
 from erengine.config.schema.records import TotalSpec
 from erengine.config.schema.xml import (
@@ -29,7 +29,7 @@ from erengine.config.schema.xml import (
     XmlFormatDocument,
 )
 from erengine.config.yaml_spans import DataPath, format_path
-from erengine.errors import ConfigError, ErrorCollector, SourceSpan
+from erengine.errors import ConfigError, SourceSpan
 from erengine.expr import Expression, ExpressionCompiler
 
 LeafKind = Literal["bind", "value", "const"]
@@ -111,7 +111,7 @@ def qualify(namespace: str | None, local: str) -> str:
     return f"{{{namespace}}}{local}" if namespace else local
 
 
-class _Compiler:
+class _Compiler(FormatCompiler):
     def __init__(
         self,
         document: ResolvedDocument,
@@ -119,110 +119,19 @@ class _Compiler:
         expressions: ExpressionCompiler,
         check_path: PathCheck | None,
     ) -> None:
-        self.document = document
+        super().__init__(document, expressions, check_path)
         self.spec = spec
-        self.expressions = expressions
-        self.check_path = check_path
-        self.errors = ErrorCollector(limit=200)
         self.namespace = spec.file.namespace
-        self.total_owner: dict[str, str] = {}
-        self.shared: dict[str, Expression] = {}
-
-    def span(self, path: DataPath) -> SourceSpan | None:
-        return self.document.span(path)
-
-    def expression(
-        self, source: str | None, path: DataPath, *, shared: bool = False
-    ) -> Expression | None:
-        if source is None:
-            return None
-        if shared and source in self.shared:
-            return self.shared[source]
-        try:
-            compiled = self.expressions.compile(
-                source, span=self.span(path), config_path=format_path(path)
-            )
-        except ConfigError as error:
-            self.errors.add(error)
-            return None
-        if shared:
-            self.shared[source] = compiled
-        return compiled
 
     def compile(self) -> ElementPlan:
-        visible = self.totals(self.spec.totals, ("totals",), "document")
+        visible = self.totals(self.spec.totals, ("totals",), "the document")
         root = ElementSpec(element=self.spec.file.root, structure=list(self.spec.structure))
         return self.element(root, (), visible, own=visible, loops=())
-
-    def totals(
-        self, specs: Mapping[str, TotalSpec], path: DataPath, owner: str
-    ) -> tuple[tuple[TotalSpec, TotalPlan], ...]:
-        plans: list[tuple[TotalSpec, TotalPlan]] = []
-        for name, total in specs.items():
-            where = (*path, name)
-            if name in self.total_owner:
-                self.errors.add(
-                    ConfigError(
-                        "CFG610",
-                        f"total `{name}` is already declared in `{self.total_owner[name]}`",
-                        span=self.span(where),
-                        config_path=format_path(where),
-                        hint="total names are shared by the whole format: pick another name",
-                    )
-                )
-                continue
-            self.total_owner[name] = owner
-            plan = TotalPlan(
-                name=name,
-                count=total.count is not None,
-                expression=self.expression(total.sum, (*where, "sum"), shared=True),
-                when=self.expression(total.when, (*where, "when"), shared=True),
-                span=self.span(where),
-            )
-            plans.append((total, plan))
-        return tuple(plans)
-
-    def model_path(self, text: str, where: DataPath, loops: Loops) -> ModelPath:
-        parts = tuple(part.strip() for part in text.split("."))
-        if not all(part.isidentifier() for part in parts):
-            self.errors.add(
-                ConfigError(
-                    "CFG611",
-                    f"`{text}` is not a model path",
-                    span=self.span(where),
-                    config_path=format_path(where),
-                    hint="write dotted field names, e.g. payment.creditor.name",
-                )
-            )
-            return parts
-        if self.check_path is not None:
-            error = self.check_path(
-                canonical_path(parts, loops), self.span(where), format_path(where)
-            )
-            if error is not None:
-                self.errors.add(error)
-        return parts
 
     def codec(self, spec: str | None, path: DataPath) -> LeafCodec | None:
         if spec is None:
             return XmlTextCodec()
-        try:
-            return parse_xml_leaf_spec(spec)
-        except ValueError as exc:
-            name = spec.split("(")[0].strip()
-            close = difflib.get_close_matches(name, list(XML_LEAF_CODECS), n=1)
-            self.errors.add(
-                ConfigError(
-                    "CFG616",
-                    str(exc),
-                    span=self.span((*path, "format")),
-                    config_path=format_path((*path, "format")),
-                    hint=f"did you mean `{close[0]}`?"
-                    if close and close[0] != name
-                    else f"codecs: {', '.join(XML_LEAF_CODECS)}",
-                )
-            )
-            return None
+        return self.leaf_codec(spec, path, XML_LEAF_CODECS)
 
     def leaf(
         self,
@@ -276,7 +185,7 @@ class _Compiler:
         if spec.key is not None:
             key = getter(self.model_path(spec.key, (*path, "key"), loops))
         if own is None:
-            own = self.totals(spec.totals, (*path, "totals"), name)
+            own = self.totals(spec.totals, (*path, "totals"), f"`{spec.element}`")
             visible = (*visible, *own)
         children: list[ElementPlan] = []
         for index, child in enumerate(spec.structure or ()):

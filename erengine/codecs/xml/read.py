@@ -23,6 +23,7 @@ from lxml import etree
 
 from erengine.codecs.base import ListItem, ModelPath, ReadReport
 from erengine.codecs.leaf import LeafError
+from erengine.codecs.xml.hardening import iterparse
 from erengine.codecs.xml.plan import ElementPlan, LeafPlan, XmlFormatPlan, qualify
 from erengine.errors import DataPosition, ErengineError, ErrorCollector, ParseError
 from erengine.expr import Expression
@@ -102,16 +103,7 @@ class XmlReader:
         self.collapse = plan.file.whitespace == "collapse"
 
     def __iter__(self) -> Iterator[ListItem]:
-        events = etree.iterparse(
-            self.stream,
-            events=("start", "end"),
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
+        events = iterparse(self.stream, ("start", "end"))
         try:
             for event, element in events:
                 if event == "start":
