@@ -73,3 +73,19 @@ def test_parse_detects_the_message_from_its_namespace(
     assert '"message_id": "MSG-2024-0001"' in output.read_text()
     unknown = corpus / "xsd" / "pain.001.001.03.xsd"
     assert cli.main(["parse", "--detect", str(unknown)]) == 4
+
+
+def test_a_csv_of_ones_own_becomes_an_xsd_valid_pain001(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    samples = Path(__file__).parents[3] / "samples" / "iso20022"
+    output = tmp_path / "payables.xml"
+    argv = ["generate", "pain.001.001.03", "--catalog", str(samples / "catalog")]
+    argv += ["--mapping", "acme-sepa-payables", "--input", str(samples / "sepa-payables.csv")]
+    argv += ["--output", str(output), "--schema-dir", str(corpus / "xsd")]
+    assert cli.main([*argv, "--now", "2024-03-01T09:00:00"]) == 0
+    assert "valid against" in capsys.readouterr().err
+    written = output.read_text()
+    assert "<Nm>Muller + Sohne GmbH</Nm>" in written  # transliterated to the EPC set
+    assert written.count("<PmtInf>") == 2  # one batch per pay date
+    assert "<CtrlSum>14714.56</CtrlSum>" in written
