@@ -107,8 +107,8 @@ class OutboundFileSpec(Strict):
         return None if value is None else _check_placeholders(value, FILE_NAME_FIELDS)
 
 
-class OutboundJobDocument(DocumentHeader):
-    """A job that writes a payment file per batch and delivers it at most once."""
+class JobHeader(DocumentHeader):
+    """What both directions of job share."""
 
     kind: Literal["job"]
     direction: Direction
@@ -116,6 +116,12 @@ class OutboundJobDocument(DocumentHeader):
         default_factory=list,
         description="Extra catalog folders (mappings, formats), relative to the job file.",
     )
+    schedule: ScheduleSpec | None = None
+
+
+class OutboundJobDocument(JobHeader):
+    """A job that writes a payment file per batch and delivers it at most once."""
+
     source: FileSourceSpec
     format: str = Field(description="`NAME@RANGE` of the format to write.")
     output: OutboundFileSpec
@@ -126,7 +132,6 @@ class OutboundJobDocument(DocumentHeader):
         min_length=1,
         description="Endpoint YAML files (relative to the job file), delivered in this order.",
     )
-    schedule: ScheduleSpec | None = None
 
 
 class DataOutputSpec(Strict):
@@ -148,15 +153,9 @@ class DataOutputSpec(Strict):
         return _check_placeholders(value, OUTPUT_NAME_FIELDS)
 
 
-class InboundJobDocument(DocumentHeader):
+class InboundJobDocument(JobHeader):
     """A job that picks up statements and hands each to its outputs exactly once."""
 
-    kind: Literal["job"]
-    direction: Direction
-    catalog: list[str] = Field(
-        default_factory=list,
-        description="Extra catalog folders (formats), relative to the job file.",
-    )
     endpoint: str = Field(description="Endpoint YAML file, relative to the job file.")
     include: list[str] = Field(
         default_factory=list,
@@ -164,7 +163,6 @@ class InboundJobDocument(DocumentHeader):
     )
     format: str = Field(description="`NAME@RANGE` of the format the statements are in.")
     outputs: list[DataOutputSpec] = Field(min_length=1)
-    schedule: ScheduleSpec | None = None
 
 
 JobDocument = OutboundJobDocument | InboundJobDocument
