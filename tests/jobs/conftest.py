@@ -7,6 +7,9 @@ and archive as SFTP), so the runs are real end to end without a server.
 from __future__ import annotations
 
 import shutil
+import signal
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +28,29 @@ MT940_CASES = REPOSITORY / "tests" / "formats" / "swift" / "cases"
 class Crash(BaseException):
     """A simulated crash: not an ``Exception``, so nothing on the way catches it as a
     refusal, as a killed process would not be caught."""
+
+
+def run_killed_at(step: str, job: Path, data_dir: Path, call: str) -> None:
+    """Run a job in a new process that SIGKILLs itself at ``step``: no cleanup of any kind,
+    as when the machine loses power or the OOM killer strikes. ``call`` is the run function
+    with its extra arguments, e.g. ``run_outbound(job, context, period="2024-03-01")``."""
+    script = dedent(
+        f"""\
+        import os, signal
+        from pathlib import Path
+        from erengine.jobs import RunContext, load_job, run_inbound, run_outbound
+
+        def kill_at(step):
+            if step == {step!r}:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        context = RunContext(data_dir=Path({str(data_dir)!r}), step_hook=kill_at)
+        job = load_job({str(job)!r})
+        {call}
+        """
+    )
+    killed = subprocess.run([sys.executable, "-c", script], check=False, timeout=120)
+    assert killed.returncode == -signal.SIGKILL
 
 
 @dataclass

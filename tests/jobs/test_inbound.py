@@ -10,7 +10,7 @@ import pytest
 
 from erengine.jobs import RunContext, RunLedger, load_job, run_inbound
 
-from .conftest import MT940_CASES, Bank, Crash, Events
+from .conftest import MT940_CASES, Bank, Crash, Events, run_killed_at
 
 STATEMENT = (MT940_CASES / "read-page-join" / "input.sta").read_bytes()
 
@@ -19,6 +19,13 @@ def outputs(folder: Path) -> list[Path]:
     return (
         sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.exists() else []
     )
+
+
+def statements_written(context: RunContext) -> int:
+    """How often the run ledger recorded a statement as written to its outputs."""
+    with RunLedger(context.run_ledger_path) as ledger:
+        steps = [step for run in ledger.runs() for step in ledger.steps(run.id)]
+    return sum(step["step"] == "statement written" for step in steps)
 
 
 def test_a_statement_is_written_once_and_moved_to_done(
@@ -90,15 +97,29 @@ def test_a_crash_at_any_step_writes_each_statement_exactly_once(
     assert len(outputs(tmp_path / "statements-avro")) == 1
     assert final.written == []
     assert (bank.inbox / "done" / "stmt.sta").exists()
-    with RunLedger(context_for().run_ledger_path) as ledger:
-        recorded = [
-            step
-            for run in ledger.runs("test-statements")
-            for step in ledger.steps(run.id)
-            if step["step"] == "statement written"
-        ]
-    assert len(recorded) == 1
+    assert statements_written(context_for()) == 1
     assert resumed.status == "finished"
+
+
+@pytest.mark.parametrize("step", ["transport processing", "outputs written", "statement recorded"])
+def test_a_killed_process_writes_each_statement_exactly_once(
+    step: str,
+    inbound_job: Path,
+    bank: Bank,
+    context_for: Callable[[], RunContext],
+    tmp_path: Path,
+) -> None:
+    (bank.inbox / "stmt.sta").write_bytes(STATEMENT)
+    run_killed_at(step, inbound_job, tmp_path / "data", "run_inbound(job, context)")
+
+    run_inbound(load_job(str(inbound_job)), context_for())
+    final = run_inbound(load_job(str(inbound_job)), context_for())
+
+    assert final.written == []
+    assert len(outputs(tmp_path / "statements")) == 1
+    assert len(outputs(tmp_path / "statements-avro")) == 1
+    assert (bank.inbox / "done" / "stmt.sta").exists()
+    assert statements_written(context_for()) == 1
 
 
 def test_a_file_that_does_not_read_in_the_format_goes_to_error(

@@ -5,19 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from textwrap import dedent
 
 import pytest
 
 from erengine.jobs import JobError, RunContext, RunLedger, load_job, run_outbound
 from erengine.jobs.files import job_lock
 
-from .conftest import Bank, Crash, Events
+from .conftest import Bank, Crash, Events, run_killed_at
 
 PERIOD = "2024-03-01"
 
@@ -120,22 +116,9 @@ def test_a_killed_process_resumes_with_the_same_file_and_bytes(
     context_for: Callable[[], RunContext],
     tmp_path: Path,
 ) -> None:
-    script = dedent(
-        f"""\
-        import os, signal
-        from pathlib import Path
-        from erengine.jobs import RunContext, load_job, run_outbound
-
-        def kill_at(step):
-            if step == {step!r}:
-                os.kill(os.getpid(), signal.SIGKILL)
-
-        context = RunContext(data_dir=Path({str(tmp_path / "data")!r}), step_hook=kill_at)
-        run_outbound(load_job({str(outbound_job)!r}), context, period={PERIOD!r})
-        """
+    run_killed_at(
+        step, outbound_job, tmp_path / "data", f"run_outbound(job, context, period={PERIOD!r})"
     )
-    killed = subprocess.run([sys.executable, "-c", script], check=False, timeout=120)
-    assert killed.returncode == -signal.SIGKILL
     with RunLedger(context_for().run_ledger_path) as ledger:
         (crashed,) = ledger.runs("test-payables")
     assert crashed.generated is not None
