@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from erengine.codecs.xml.detect import formats_for_namespace, root_namespace
 from erengine.config.json_schema import json_schema
 from erengine.config.versions import format_version
+from erengine.detect import choose, detect
 from erengine.engine import Engine
 from erengine.errors import ErengineError, ErrorGroup, flatten
 from erengine.io import write_data
@@ -239,18 +239,13 @@ def _context(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_parse(args: argparse.Namespace) -> int:
     engine = engine_for(args)
     if args.detect:
+        # `parse --detect FILE` or `parse --detect VARIANT FILE` (a bank's overlay)
         source = Path(args.file or args.format)
-        with source.open("rb") as raw:
-            candidates = formats_for_namespace(
-                engine.catalog, root_namespace(raw, file_name=str(source))
-            )
-        if not candidates:
-            print(f"{source}: no format in the catalog reads this message", file=sys.stderr)
-            return EXIT_DATA
-        print(f"{source}: {', '.join(candidates)}")
+        detection = detect(engine.catalog, source)
+        print(f"{source}: {detection.message}: {', '.join(detection.formats)}")
         if args.output is None:
             return EXIT_OK
-        reference = candidates[0]
+        reference = choose(detection, args.format if args.file else None, engine.catalog)
     elif args.format is None or args.file is None or args.output is None:
         print("parse needs FORMAT FILE --output PATH (or --detect FILE)", file=sys.stderr)
         return EXIT_USAGE
@@ -825,8 +820,9 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument(
         "--detect",
         action="store_true",
-        help="recognise the message type and version (XML namespace) and print the formats "
-        "that read it; with --output, read the file with the first",
+        help="recognise the message (XML namespace, SWIFT tags) and print the formats that "
+        "read it; with --output, read it with the first, or with FORMAT when given (a bank "
+        "variant)",
     )
     parse.add_argument("--output", help="file to write (atomically)")
     parse.add_argument("--to", choices=("json", "csv", "avro"), default="json")
