@@ -67,7 +67,7 @@ def test_parse_detects_the_message_from_its_namespace(
     sample = tmp_path / "in.xml"
     shutil.copyfile(CASE / "expected.xml", sample)
     assert cli.main(["parse", "--detect", str(sample)]) == 0
-    assert capsys.readouterr().out.strip() == f"{sample}: pain.001.001.03@1.0.0"
+    assert capsys.readouterr().out.strip() == f"{sample}: pain.001.001.03: pain.001.001.03@1.0.0"
     output = tmp_path / "out.json"
     assert cli.main(["parse", "--detect", str(sample), "--output", str(output)]) == 0
     assert '"message_id": "MSG-2024-0001"' in output.read_text()
