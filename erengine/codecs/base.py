@@ -15,7 +15,7 @@ from typing import Any, BinaryIO, Protocol
 from pydantic import BaseModel
 
 from erengine.config.catalog import ResolvedDocument
-from erengine.errors import ConfigError, SourceSpan
+from erengine.errors import ConfigError, ErrorCollector, SourceSpan
 from erengine.expr import ExpressionCompiler
 
 ModelPath = tuple[str, ...]
@@ -45,6 +45,30 @@ class ListItem:
     index: int
     item: dict[str, Any]
     parent: dict[str, Any]
+
+
+class TreeReaderState:
+    """What a reader that builds model data keeps while it reads: the records and XML readers.
+
+    ``root`` receives the file-level values; list items go to their parents when
+    ``attach``; expressions see ``totals`` and the run ``context`` through ``scope``.
+    """
+
+    def __init__(
+        self,
+        *,
+        file_name: str | None,
+        attach: bool,
+        context: dict[str, Any] | None,
+        error_limit: int,
+    ) -> None:
+        self.file_name = file_name
+        self.attach = attach
+        self.report = ReadReport()
+        self.errors = ErrorCollector(limit=error_limit)
+        self.root: dict[str, Any] = {}
+        self.totals: dict[str, Any] = {}
+        self.scope: dict[str, Any] = {"totals": self.totals, "context": context or {}}
 
 
 class DocumentReader(Protocol):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from erengine.codecs.base import ListItem, ModelPath, ReadReport
+from erengine.codecs.base import ListItem, ModelPath, TreeReaderState
 from erengine.codecs.leaf import LeafError
 from erengine.codecs.records.fast import (
     Careful,
@@ -34,11 +34,11 @@ from erengine.codecs.records.plan import (
     tally,
 )
 from erengine.config.schema.records import FixedFileSpec
-from erengine.errors import DataPosition, ErengineError, ErrorCollector, ParseError
+from erengine.errors import DataPosition, ErengineError, ParseError
 from erengine.expr import Expression
 
 
-class RecordReader:
+class RecordReader(TreeReaderState):
     """Iterate to read; ``root`` holds the file-level fields once iteration ends."""
 
     def __init__(
@@ -51,14 +51,10 @@ class RecordReader:
         context: dict[str, Any] | None = None,
         error_limit: int = 100,
     ) -> None:
+        super().__init__(
+            file_name=file_name, attach=attach, context=context, error_limit=error_limit
+        )
         self.plan = plan
-        self.file_name = file_name
-        self.attach = attach
-        self.report = ReadReport()
-        self.errors = ErrorCollector(limit=error_limit)
-        self.root: dict[str, Any] = {}
-        self.totals: dict[str, Any] = {}
-        self.scope: dict[str, Any] = {"totals": self.totals, "context": context or {}}
         self.record_counts: dict[str, int] = {}
         self.fixed = isinstance(plan.file, FixedFileSpec)
         if isinstance(plan.file, FixedFileSpec):

@@ -21,11 +21,11 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from erengine.codecs.base import ListItem, ModelPath, ReadReport
+from erengine.codecs.base import ListItem, ModelPath, TreeReaderState
 from erengine.codecs.leaf import LeafError
 from erengine.codecs.xml.hardening import iterparse
 from erengine.codecs.xml.plan import ElementPlan, LeafPlan, XmlFormatPlan, qualify
-from erengine.errors import DataPosition, ErengineError, ErrorCollector, ParseError
+from erengine.errors import DataPosition, ErengineError, ParseError
 from erengine.expr import Expression
 
 
@@ -69,7 +69,7 @@ class _Computed:
     line: int | None
 
 
-class XmlReader:
+class XmlReader(TreeReaderState):
     """Iterate to read; ``root`` holds the document-level fields once iteration ends."""
 
     def __init__(
@@ -82,15 +82,11 @@ class XmlReader:
         context: dict[str, Any] | None = None,
         error_limit: int = 100,
     ) -> None:
+        super().__init__(
+            file_name=file_name, attach=attach, context=context, error_limit=error_limit
+        )
         self.plan = plan
         self.stream = stream
-        self.file_name = file_name
-        self.attach = attach
-        self.report = ReadReport()
-        self.errors = ErrorCollector(limit=error_limit)
-        self.root: dict[str, Any] = {}
-        self.totals: dict[str, Any] = {}
-        self.scope: dict[str, Any] = {"totals": self.totals, "context": context or {}}
         # Expressions see the list items being read and the document-level fields read so far.
         self.view = ChainMap(self.scope, self.root)
         self.stack: list[_Frame] = []
