@@ -14,10 +14,8 @@ import io
 import json
 import os
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -27,6 +25,7 @@ from erengine.detect import choose, detect
 from erengine.engine import Engine
 from erengine.errors import ErengineError, ErrorGroup, flatten
 from erengine.io import write_data
+from erengine.io.durable import durable_output
 from erengine.kinds import document_schemas
 from erengine.validate.xsd import SCHEMA_PATH_ENV, check_against_schema, schema_folders
 
@@ -49,32 +48,6 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 # --- output helpers ---------------------------------------------------------------------
-
-
-@contextmanager
-def atomic_output(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path``, published (fsynced, renamed) only when all went well.
-
-    A failed run leaves nothing under the final name: no half-written payment file.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(descriptor)
-    temporary = Path(name)
-    umask = os.umask(0)
-    os.umask(umask)
-    temporary.chmod(0o666 & ~umask)  # as any new file, not mkstemp's private 0600
-    try:
-        yield temporary
-        descriptor = os.open(temporary, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 class ProgressStream(io.RawIOBase):
@@ -188,7 +161,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     context = _context(args)
     data = engine.load_input(compiled, Path(args.input), mapping=args.mapping, context=context)
     output = Path(args.output)
-    with atomic_output(output) as temporary:
+    with durable_output(output) as temporary:
         with (
             temporary.open("wb") as raw,
             ProgressStream(raw, f"writing {output.name}") as sink,
@@ -260,7 +233,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     output = Path(args.output)
-    with atomic_output(output) as temporary:
+    with durable_output(output) as temporary:
         write_data(compiled.model, data, temporary, args.to)
     print(f"wrote {output} ({args.to})", file=sys.stderr)
     print(_summary(compiled.label, report.records, data), file=sys.stderr)

@@ -1,46 +1,17 @@
-"""Local files a run writes and must not lose: atomic, fsynced, folder entry included.
+"""A per-job lock: two runs of one job never work at the same time.
 
-The CLI's ``atomic_output`` publishes a file for a person to look at; a run's files are
-promises recorded in the ledger (a payment file about to be sent, a statement about to be
-acknowledged), so the folder entry is fsynced too and a per-job lock keeps two runs of one
-job apart.
+Files a run writes go through ``erengine.io.durable.durable_output`` (atomic, fsynced, the
+folder entry included), like every file the CLI writes.
 """
 
 from __future__ import annotations
 
 import fcntl
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from erengine.jobs.context import JobError
-
-
-@contextmanager
-def durable_output(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path``; on success fsynced and renamed over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(descriptor)
-    temporary = Path(name)
-    try:
-        yield temporary
-        _fsync(temporary)
-        os.replace(temporary, path)
-        _fsync(path.parent)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 @contextmanager

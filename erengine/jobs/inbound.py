@@ -22,9 +22,10 @@ from erengine_sftp import PickedFile, Picker, load_endpoint
 
 from erengine.engine import CompiledFormat
 from erengine.io import write_data
+from erengine.io.durable import durable_output
 from erengine.jobs.context import JobError, RunContext, transport_errors
 from erengine.jobs.definition import JobDefinition
-from erengine.jobs.files import durable_output, job_lock
+from erengine.jobs.files import job_lock
 from erengine.jobs.ledger import Run, RunIdentity, RunLedger
 
 

@@ -38,9 +38,10 @@ from erengine_sftp.durable import file_sha256
 from erengine.config.schema.job import OutboundJobDocument
 from erengine.engine import CompiledFormat
 from erengine.errors import ConfigError
+from erengine.io.durable import durable_output
 from erengine.jobs.context import JobError, RunContext, transport_errors
 from erengine.jobs.definition import JobDefinition
-from erengine.jobs.files import durable_output, job_lock
+from erengine.jobs.files import job_lock
 from erengine.jobs.ledger import (
     DeliveryRecord,
     GeneratedFile,
