@@ -17,7 +17,7 @@ import pydantic
 from pydantic import BaseModel
 
 from erengine.config.yaml_spans import DataPath, SpannedDict, format_path, span_at
-from erengine.errors import ConfigError, ErrorCollector, ErrorGroup
+from erengine.errors import ConfigError, ErrorCollector
 
 SchemaPicker = Callable[[SpannedDict], type[BaseModel] | None]
 
@@ -204,8 +204,3 @@ def _accepts(model: type[BaseModel], node: Any) -> bool:
             return False
     required_tags = [n for n, f in model.model_fields.items() if f.is_required()]
     return any(tag in node for tag in required_tags) if required_tags else True
-
-
-def raise_errors(errors: Sequence[ConfigError]) -> None:
-    if errors:
-        raise ErrorGroup(tuple(errors))

@@ -13,7 +13,6 @@ code ``NO`` silently becoming ``False`` is the kind of bug a bank file cannot af
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -201,14 +200,3 @@ def format_path(path: DataPath) -> str:
         else:
             text += f".{part}" if text else part
     return text
-
-
-def iter_paths(data: Any, prefix: DataPath = ()) -> Iterator[DataPath]:
-    """Every path in a loaded document, depth first (used by tests and the schema check)."""
-    yield prefix
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield from iter_paths(value, (*prefix, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from iter_paths(value, (*prefix, index))
