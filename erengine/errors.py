@@ -8,9 +8,9 @@ Rendering (human text or JSON) belongs to the CLI; the library only builds and r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +240,12 @@ class TransportError(ErengineError):
         return data
 
 
+class Evaluable(Protocol):
+    """Anything with ``evaluate(scope)``: compiled expressions (kept free of an import cycle)."""
+
+    def evaluate(self, scope: Mapping[str, Any]) -> Any: ...
+
+
 @dataclass
 class ErrorCollector:
     """Collects errors where a run can go on, up to a limit, then fails once.
@@ -257,6 +263,14 @@ class ErrorCollector:
             self.dropped += 1
             raise self.as_group()
         self.errors.append(error)
+
+    def value_of(self, expression: Evaluable, scope: Mapping[str, Any]) -> Any:
+        """The expression's value, or ``None`` with its error collected (the run goes on)."""
+        try:
+            return expression.evaluate(scope)
+        except ErengineError as error:
+            self.add(error)
+            return None
 
     def extend(self, errors: Iterable[ErengineError]) -> None:
         for error in errors:

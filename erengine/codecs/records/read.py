@@ -392,11 +392,7 @@ class RecordReader(TreeReaderState):
             values[plan.name] = expected_value
 
     def evaluate(self, expression: Expression) -> Any:
-        try:
-            return expression.evaluate(self.scope)
-        except ErengineError as error:
-            self.errors.add(error)
-            return None
+        return self.errors.value_of(expression, self.scope)
 
     def field_error(
         self,

@@ -340,11 +340,7 @@ class RecordWriter:
         return text[:width]
 
     def evaluate(self, expression: Expression, scope: dict[str, Any]) -> Any:
-        try:
-            return expression.evaluate(scope)
-        except ErengineError as error:
-            self.errors.add(error)
-            return None
+        return self.errors.value_of(expression, scope)
 
     def fail(
         self,

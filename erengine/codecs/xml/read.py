@@ -506,11 +506,7 @@ class XmlReader(TreeReaderState):
             return None
 
     def evaluate(self, expression: Expression) -> Any:
-        try:
-            return expression.evaluate(self.view)
-        except ErengineError as error:
-            self.errors.add(error)
-            return None
+        return self.errors.value_of(expression, self.view)
 
     def fail(
         self,

@@ -24,7 +24,7 @@ from erengine.codecs.base import WriteReport
 from erengine.codecs.leaf import LeafError
 from erengine.codecs.records.plan import scope_value
 from erengine.codecs.xml.plan import ElementPlan, LeafPlan, XmlFormatPlan
-from erengine.errors import DataPosition, ErengineError, ErrorCollector, ValidationError
+from erengine.errors import DataPosition, ErrorCollector, ValidationError
 from erengine.expr import Expression
 from erengine.validate.unique import UniqueKeys
 
@@ -339,11 +339,7 @@ class XmlWriter:
         return self.indents[depth]
 
     def evaluate(self, expression: Expression, scope: dict[str, Any]) -> Any:
-        try:
-            return expression.evaluate(scope)
-        except ErengineError as error:
-            self.errors.add(error)
-            return None
+        return self.errors.value_of(expression, scope)
 
     def fail(
         self,
