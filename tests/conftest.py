@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from .postgres import PASSWORD, PASSWORD_ENV, PostgresServer, server_binaries
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 CORPUS = REPOSITORY.parent / "shared" / "corpus"
@@ -24,3 +29,33 @@ def corpus() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the whole run (see tests/postgres.py).
+
+    Without the server binaries the tests that need it fail in CI (the check script
+    installs them) and skip elsewhere with the reason.
+    """
+    binaries = server_binaries()
+    if binaries is None:
+        message = "PostgreSQL's initdb is missing: apt-get install -y postgresql"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; PostgreSQL tests must run in CI", pytrace=False)
+        pytest.skip(message)
+    # Under /tmp, not pytest's tmp_path: as root the server runs as `postgres`, which cannot
+    # enter pytest-of-root (mode 0700).
+    folder = Path(tempfile.mkdtemp(prefix="erengine-pg-"))
+    server = PostgresServer(folder, binaries)
+    server.init()
+    server.start()
+    previous = os.environ.get(PASSWORD_ENV)
+    os.environ[PASSWORD_ENV] = PASSWORD
+    try:
+        yield server
+    finally:
+        server.stop("immediate")
+        if previous is None:
+            os.environ.pop(PASSWORD_ENV, None)
+        shutil.rmtree(folder, ignore_errors=True)
