@@ -710,7 +710,13 @@ def _cmd_jobs_history(args: argparse.Namespace) -> int:
         if run.get("file_name"):
             print(f"  file {run['file_name']} sha256 {run['output_sha256'][:12]}")
         for step in run["steps"]:
-            print(f"  {step['at']}  {step['step']}")
+            read_by = (
+                f" {step['remote_path']} ({step['format']}, config sha256 "
+                f"{step['format_sha256'][:12]})"
+                if step.get("format")
+                else ""
+            )
+            print(f"  {step['at']}  {step['step']}{read_by}")
         for delivery in run["deliveries"]:
             print(f"  -> {delivery['endpoint']}: {delivery['remote_path']} ({delivery['status']})")
     if not runs:

@@ -154,9 +154,17 @@ class _StatementWriter:
             endpoint=picked.endpoint,
             remote_path=picked.remote_path,
             outputs=outputs,
+            format_label=self.compiled.label,
+            format_sha256=self.compiled.sha256,
         )
         self.written.append({"remote_path": picked.remote_path, "outputs": outputs})
-        self._log("written", picked, outputs=outputs)
+        self._log(
+            "written",
+            picked,
+            outputs=outputs,
+            format=self.compiled.label,
+            format_sha256=self.compiled.sha256,
+        )
         self.context.step_hook("statement recorded")
 
     def _log(self, event: str, picked: PickedFile, **values: Any) -> None:

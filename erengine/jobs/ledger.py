@@ -11,7 +11,8 @@ The scheduler keeps each job's last handled firing in ``schedule``.
 
 Inbound runs get one row per pickup; ``statements`` holds each statement handed to its
 outputs, keyed by job and sha256, which is what keeps a redelivered file from being written
-twice.
+twice, with the format (name@version) and config sha256 that read it. A ledger written before
+those two columns existed gets them when it is opened (older rows have none).
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ CREATE TABLE IF NOT EXISTS statements (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     outputs TEXT NOT NULL,
     at TEXT NOT NULL,
+    format TEXT,
+    format_sha256 TEXT,
     UNIQUE (job, sha256)
 );
 CREATE TABLE IF NOT EXISTS schedule (
@@ -95,6 +98,9 @@ CREATE TABLE IF NOT EXISTS schedule (
     last_fire TEXT NOT NULL
 );
 """
+
+# Columns added after the first release: (table, column, type), added when missing.
+_ADDED_COLUMNS = (("statements", "format", "TEXT"), ("statements", "format_sha256", "TEXT"))
 
 
 def utc_now() -> str:
@@ -208,6 +214,10 @@ class RunLedger:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        for table, column, kind in _ADDED_COLUMNS:
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def __enter__(self) -> RunLedger:
         return self
@@ -380,15 +390,35 @@ class RunLedger:
         endpoint: str,
         remote_path: str,
         outputs: list[str],
+        format_label: str,
+        format_sha256: str,
     ) -> None:
+        """A statement written to its outputs, with the format (name@version) and config
+        sha256 that read it."""
         now = utc_now()
         with self._transaction():
             self._db.execute(
-                "INSERT INTO statements (job, sha256, endpoint, remote_path, run_id, outputs, at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (job, sha256, endpoint, remote_path, run_id, json.dumps(outputs), now),
+                "INSERT INTO statements (job, sha256, endpoint, remote_path, run_id, outputs, at, "
+                "format, format_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    job,
+                    sha256,
+                    endpoint,
+                    remote_path,
+                    run_id,
+                    json.dumps(outputs),
+                    now,
+                    format_label,
+                    format_sha256,
+                ),
             )
-            detail = {"remote_path": remote_path, "sha256": sha256, "outputs": outputs}
+            detail = {
+                "remote_path": remote_path,
+                "sha256": sha256,
+                "outputs": outputs,
+                "format": format_label,
+                "format_sha256": format_sha256,
+            }
             self._add_step(run_id, "statement written", detail, now)
 
     # --- scheduler ----------------------------------------------------------------------

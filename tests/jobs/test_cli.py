@@ -72,6 +72,9 @@ def test_an_inbound_run_with_a_refused_file_exits_with_the_transport_code(
     assert "written    inbox/good.sta" in out
     assert "rejected   inbox/bad.sta" in out
 
+    code, out, _ = run(capsys, "jobs", "history", "--data-dir", str(tmp_path / "data"))
+    assert "statement written inbox/good.sta (mt940@" in out
+
 
 def test_jobs_list_finds_jobs_in_catalog_folders(
     outbound_job: Path, inbound_job: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
