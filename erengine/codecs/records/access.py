@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from erengine.codecs.base import ModelPath
@@ -54,15 +55,31 @@ def combine_date_and_time(existing: Any, value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a value read from a file goes: under a list item of the scope, or the root.
+
+    ``head``: the list item's name in the scope, or None for a path from the model root.
+    ``combines``: the field shares its path with a date or time field.
+    """
+
+    head: str | None
+    keys: ModelPath
+    combines: bool
+
+
+def target(path: ModelPath, *, in_item: bool, combines: bool) -> Target:
+    """The target of ``path``; ``in_item``: it starts with a list item's name in the scope."""
+    return Target(path[0] if in_item else None, path[1:] if in_item else path, combines)
+
+
 def setter(path: ModelPath, *, in_item: bool, combines: bool) -> Setter:
     """``(scope, root, value)``: set ``value`` at ``path``, creating records on the way.
 
-    ``in_item``: the path starts with a list item's name in the scope; otherwise it is a path
-    from the model root. ``combines``: the field shares its path with a date or time field.
+    ``in_item`` and ``combines`` as for ``target``.
     """
-    keys = path[1:] if in_item else path
-    head = path[0] if in_item else None
-    middle, last = keys[:-1], keys[-1]
+    where = target(path, in_item=in_item, combines=combines)
+    head, middle, last = where.head, where.keys[:-1], where.keys[-1]
 
     def set_value(scope: dict[str, Any], root: dict[str, Any], value: Any) -> None:
         target: dict[str, Any] = scope[head] if head is not None else root

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from erengine.codecs.base import ModelPath
-from erengine.codecs.records.plan import FieldPlan, TallyPlan
+from erengine.codecs.records.access import Target, combine_date_and_time
+from erengine.codecs.records.plan import FieldPlan, RecordPlan, TallyPlan
 
 Values = dict[str, Any] | None
 FillIn = Callable[[ModelPath, Any, dict[str, Any]], None]
@@ -27,7 +28,7 @@ class Careful(Exception):
 RecordEncoder = Callable[[dict[str, Any], Values, list[FieldPlan]], list[str]]
 
 
-class _Source:
+class Source:
     """Python source for one function, with the values it uses held apart in ``N``.
 
     Nothing from a configuration is ever written into the source as code: values come in
@@ -61,7 +62,7 @@ def record_encoder(fields: tuple[FieldPlan, ...], fill_in: FillIn) -> RecordEnco
     does that work inline. Errors raise ``Careful`` or ``LeafError`` where a field is not
     ordinary, and the writer then takes its careful path.
     """
-    source = _Source("scope, values, later")
+    source = Source("scope, values, later")
     source.add(["parts = []", "add = parts.append"])
     for plan in fields:
         source.add(_field_source(plan, source.const))
@@ -73,13 +74,15 @@ def record_encoder(fields: tuple[FieldPlan, ...], fill_in: FillIn) -> RecordEnco
 RecordDecoder = Callable[[Any, dict[str, Any], dict[str, Any], dict[str, Any]], None]
 
 
-def record_decoder(fields: tuple[FieldPlan, ...], fixed: bool) -> RecordDecoder:
+def record_decoder(record: RecordPlan, fixed: bool) -> RecordDecoder:
     """One function reading every bound field of a record (its text, or its cells).
 
-    Constants identified the record already; fillers carry nothing; computed fields are
-    checked by the reader itself, after the bound ones, in order.
+    Constants identified the record already; fillers carry nothing; what the record implies
+    is set after its fields; computed fields are checked by the reader itself, after the
+    bound ones, in order.
     """
-    source = _Source("source, scope, root, values")
+    fields, implies = record.fields, record.implies
+    source = Source("source, scope, root, values")
     for plan in fields:
         if plan.kind != "bind":
             continue
@@ -89,14 +92,17 @@ def record_decoder(fields: tuple[FieldPlan, ...], fixed: bool) -> RecordDecoder:
             strip = "strip()"
         else:
             strip = f"{'lstrip' if plan.right else 'rstrip'}({source.const(plan.pad)})"
-        if len(plan.setters) == 1:
-            assign = [f"{source.const(plan.setters[0])}(scope, root, value)"]
+        if len(plan.targets) == 1:
+            assign = _store_source(plan.targets[0], "value", source.const)
         else:
-            assign = [
-                f"for set_part, part in zip({source.const(plan.setters)}, value):",
-                "    if part is not None:  # a table row leaves an optional flag out",
-                "        set_part(scope, root, part)",
-            ]
+            # a row of another length is a table mistake; the careful path reports it
+            assign = [f"if len(value) != {len(plan.targets)!r}:", "    raise Careful"]
+            for position, target in enumerate(plan.targets):
+                assign += [
+                    f"part = value[{position!r}]",
+                    "if part is not None:  # a table row leaves an optional flag out",
+                    *(f"    {line}" for line in _store_source(target, "part", source.const)),
+                ]
         blank_is_absent = plan.optional or plan.codec.strips_padding
         source.add(
             [
@@ -108,8 +114,12 @@ def record_decoder(fields: tuple[FieldPlan, ...], fixed: bool) -> RecordDecoder:
                 *([] if blank_is_absent else ["else:", "    raise Careful"]),
             ]
         )
+    for implied in implies:
+        source.add(_store_source(implied.target, source.const(implied.value), source.const))
     source.add(["return None"])
-    decoder: RecordDecoder = source.build(f"reader of {fields[0].config_path}")
+    decoder: RecordDecoder = source.build(
+        f"reader of {fields[0].config_path}", combine=combine_date_and_time
+    )
     return decoder
 
 
@@ -154,6 +164,22 @@ def _field_source(plan: FieldPlan, const: Callable[[Any], str]) -> list[str]:
     ]
 
 
+def _store_source(target: Target, value: str, const: Callable[[Any], str]) -> list[str]:
+    """Set ``value`` at ``target``, dict walk inline (what ``access.setter`` does)."""
+    lines = ["into = root" if target.head is None else f"into = scope[{const(target.head)}]"]
+    for key in target.keys[:-1]:
+        lines += [
+            f"child = into.get({const(key)})",
+            "if not isinstance(child, dict):",
+            f"    child = into[{const(key)}] = {{}}",
+            "into = child",
+        ]
+    last = const(target.keys[-1])
+    if target.combines:
+        return [*lines, f"into[{last}] = combine(into.get({last}), {value})"]
+    return [*lines, f"into[{last}] = {value}"]
+
+
 def _fetch_source(path: ModelPath, const: Callable[[Any], str]) -> list[str]:
     """``value = `` the data at ``path``, dict lookups inline (what ``access.getter`` does)."""
     lines = [f"value = scope.get({const(path[0])})"]
@@ -177,6 +203,48 @@ def _write_source(plan: FieldPlan, const: Callable[[Any], str]) -> list[str]:
     return lines
 
 
+ComputedCheck = Callable[[dict[str, Any], dict[str, Any], str], bool]
+
+
+def computed_check(plan: FieldPlan) -> ComputedCheck:
+    """``check(scope, values, raw)``: whether a computed field's text is what it computes.
+
+    True for a match (its value then joins the record's ``values``) or for no value to
+    check; False for a mismatch, and an error raises: the reader's careful check then says
+    what is wrong.
+    """
+    assert plan.expression is not None
+    source = Source("scope, values, raw")
+    width = plan.width
+    source.add(
+        [
+            "scope['record'] = values",
+            "try:",
+            f"    value = {source.const(plan.expression.evaluate)}(scope)",
+            "finally:",
+            "    del scope['record']",
+            "if value is None:",
+            "    return True",
+            f"text = {source.const(plan.codec.encode)}(value)",
+            *(
+                []
+                if width is None
+                else [
+                    f"if len(text) < {width!r}:",
+                    f"    text = text.{'rjust' if plan.right else 'ljust'}"
+                    f"({width!r}, {source.const(plan.pad)})",
+                ]
+            ),
+            "if text != raw:",
+            "    return False",
+            f"values[{source.const(plan.name)}] = value",
+            "return True",
+        ]
+    )
+    check: ComputedCheck = source.build(f"check of {plan.config_path}")
+    return check
+
+
 RecordTally = Callable[[dict[str, Any], Values, dict[str, Any]], None]
 
 
@@ -187,7 +255,7 @@ def record_tally(tally: TallyPlan) -> RecordTally:
     the careful ``tally`` does), then the totals change; an expression error leaves them
     untouched, so the caller can tally the record again carefully and report it.
     """
-    source = _Source("scope, values, totals")
+    source = Source("scope, values, totals")
     guards: dict[int, list[str]] = {}
     for _, when, summand in tally.steps:
         if summand >= 0:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from erengine.codecs.base import ModelPath, PathCheck
 from erengine.codecs.compiling import FormatCompiler, Loops, TotalPlan, canonical_path
 from erengine.codecs.leaf import LEAF_CODECS, DateCodec, LeafCodec, TextCodec
-from erengine.codecs.records.access import Getter, Setter, getter, setter
+from erengine.codecs.records.access import Getter, Setter, Target, getter, setter, target
 from erengine.config.catalog import ResolvedDocument
 from erengine.config.schema.records import (
     DelimitedFileSpec,
@@ -48,6 +48,7 @@ class FieldPlan:
     binds: tuple[ModelPath, ...]  # scope name first, then keys
     getters: tuple[Getter, ...]  # one per bound path
     setters: tuple[Setter, ...]  # one per bound path
+    targets: tuple[Target, ...]  # what each setter does, for generated readers
     expression: Expression | None  # `value`, or `default` of a bound field
     const: str | None
     span: SourceSpan | None
@@ -92,6 +93,7 @@ class Implied:
     value: Any
     get: Getter
     set: Setter
+    target: Target
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,10 +309,14 @@ class _Compiler(FormatCompiler):
         )
 
     def implied(self, text: str, value: Any, where: DataPath, loops: Loops) -> Implied:
-        target = self.model_path(text, where, loops)
-        in_item = any(target[0] == name for name, _ in loops)
+        path = self.model_path(text, where, loops)
+        in_item = any(path[0] == name for name, _ in loops)
         return Implied(
-            target, value, getter(target), setter(target, in_item=in_item, combines=False)
+            path,
+            value,
+            getter(path),
+            setter(path, in_item=in_item, combines=False),
+            target(path, in_item=in_item, combines=False),
         )
 
     def field(self, spec: FieldSpec, path: DataPath, start: int, loops: Loops) -> FieldPlan | None:
@@ -377,6 +383,11 @@ class _Compiler(FormatCompiler):
             else "fill"
         )
         name = spec.name or (binds[0][-1] if binds else f"field{path[-1]}")
+
+        def where_to(path: ModelPath) -> dict[str, bool]:
+            in_item = any(path[0] == item for item, _ in loops)
+            return {"in_item": in_item, "combines": isinstance(codec, DateCodec)}
+
         right = spec.align == "right" if spec.align else codec.numeric
         pad = spec.pad or (spec.fill or ("0" if codec.numeric else " "))
         return FieldPlan(
@@ -392,14 +403,8 @@ class _Compiler(FormatCompiler):
             deferred=spec.deferred,
             binds=binds,
             getters=tuple(getter(path) for path in binds),
-            setters=tuple(
-                setter(
-                    path,
-                    in_item=any(path[0] == name for name, _ in loops),
-                    combines=isinstance(codec, DateCodec),
-                )
-                for path in binds
-            ),
+            setters=tuple(setter(path, **where_to(path)) for path in binds),
+            targets=tuple(target(path, **where_to(path)) for path in binds),
             expression=self.expression(
                 spec.value if spec.value is not None else spec.default,
                 (*path, "value" if spec.value is not None else "default"),

@@ -1,9 +1,10 @@
 """Reading a fixed-width or delimited file through a record layout plan.
 
-A recursive-descent reader with one record of look-ahead: a record is recognised by its
-constant fields, a repeated group by the records that can start it. Bound fields are set
-into the model item being built, computed fields are recomputed and compared (a trailer that
-does not match its entries is reported, not accepted), and totals accumulate as on write.
+A recursive-descent reader with one record of look-ahead (the walk is generated from the
+plan, ``loops.py``): a record is recognised by its constant fields, a repeated group by the
+records that can start it. Bound fields are set into the model item being built, computed
+fields are recomputed and compared (a trailer that does not match its entries is reported,
+not accepted), and totals accumulate as on write.
 
 Items of ``for_each`` lists are yielded as they complete. When streaming, items are not
 attached to their parents, so memory stays flat however long the file is; ``read_document``
@@ -19,12 +20,15 @@ from erengine.codecs.base import ListItem, ModelPath, TreeReaderState
 from erengine.codecs.leaf import LeafError
 from erengine.codecs.records.fast import (
     Careful,
+    ComputedCheck,
     RecordDecoder,
     RecordTally,
+    computed_check,
     record_decoder,
     record_tally,
 )
 from erengine.codecs.records.framing import Line, iter_delimited_lines, iter_fixed_lines
+from erengine.codecs.records.loops import read_walk
 from erengine.codecs.records.plan import (
     FieldPlan,
     GroupPlan,
@@ -66,6 +70,7 @@ class RecordReader(TreeReaderState):
         self.current: Line | None = None
         self.decoders: dict[int, RecordDecoder] = {}
         self.tallies: dict[int, RecordTally] = {}
+        self.checks: dict[int, ComputedCheck] = {}
         # Deferred computed fields are checked when the list item holding them is complete,
         # so a header may check what follows it (an entry's addenda flag, a batch's class).
         self.pending: list[list[tuple[FieldPlan, str, Line, str, dict[str, Any]]]] = [[]]
@@ -75,7 +80,7 @@ class RecordReader(TreeReaderState):
         header = getattr(self.plan.file, "header", None)
         if header:
             self.read_header(list(header))
-        yield from self.group(self.plan.root, ())
+        yield from read_walk(self.plan.root, self.fixed)(self)
         self.check_pending()
         self.read_trailing_lines()
         self.errors.raise_if_any()
@@ -104,46 +109,22 @@ class RecordReader(TreeReaderState):
 
     # -- structure ---------------------------------------------------------------------
 
-    def matches(self, record: RecordPlan, line: Line | None) -> bool:
-        if line is None:
-            return False
-        if self.fixed:
-            text = line.text
-            return all(text[s : s + (w or 0)] == c for s, w, c in record.identity)
-        cells = line.cells
-        return all(s < len(cells) and cells[s] == c for s, _, c in record.identity)
+    def too_few(self, group: GroupPlan, found: int) -> None:
+        first = group.first_records()[0]
+        self.structure_error(
+            f"group `{group.name}` needs at least {group.min} repetition(s), found {found}",
+            f"record `{first.name}` ({describe_identity(first)})",
+            self.current,
+        )
 
-    def starts(self, group: GroupPlan) -> bool:
-        return any(self.matches(r, self.current) for r in group.first_records())
-
-    def group(self, group: GroupPlan, list_prefix: ModelPath) -> Iterator[ListItem]:
-        if group.for_each is None:
-            for name in group.totals:
-                self.totals[name] = 0
-            yield from self.sequence(group, list_prefix)
-            return
-        parent, key, list_path = self.list_target(group.for_each, list_prefix)
-        index = 0
-        while self.starts(group):
-            item: dict[str, Any] = {}
-            self.scope[group.item_name] = item
-            for name in group.totals:
-                self.totals[name] = 0
-            self.pending.append([])
-            yield from self.sequence(group, list_path)
-            self.check_pending()
-            if self.attach:
-                parent.setdefault(key, []).append(item)
-            yield ListItem(list_path, index, item, parent)
-            index += 1
-        if index < group.min:
-            first = group.first_records()[0]
-            self.structure_error(
-                f"group `{group.name}` needs at least {group.min} repetition(s), found {index}",
-                f"record `{first.name}` ({describe_identity(first)})",
-                self.current,
-            )
-        self.scope.pop(group.item_name, None)
+    def missing(self, item: RecordPlan | GroupPlan) -> None:
+        first = item if isinstance(item, RecordPlan) else item.first_records()[0]
+        kind = "record" if isinstance(item, RecordPlan) else "group"
+        self.structure_error(
+            f"{kind} `{item.name}` is missing",
+            f"record `{first.name}` ({describe_identity(first)})",
+            self.current,
+        )
 
     def list_target(
         self, path: ModelPath, list_prefix: ModelPath
@@ -152,27 +133,6 @@ class RecordReader(TreeReaderState):
             owner = _walk(self.scope[path[0]], path[1:-1])
             return owner, path[-1], (*list_prefix, *path[1:])
         return _walk(self.root, path[:-1]), path[-1], path
-
-    def sequence(self, group: GroupPlan, list_path: ModelPath) -> Iterator[ListItem]:
-        for item in group.items:
-            if isinstance(item, RecordPlan):
-                if self.matches(item, self.current):
-                    self.record(item)
-                elif not (item.optional or item.when is not None):
-                    self.structure_error(
-                        f"record `{item.name}` is missing",
-                        f"record `{item.name}` ({describe_identity(item)})",
-                        self.current,
-                    )
-            elif item.for_each is not None or self.starts(item):
-                yield from self.group(item, list_path)
-            elif not (item.optional or item.when is not None):
-                first = item.first_records()[0]
-                self.structure_error(
-                    f"group `{item.name}` is missing",
-                    f"record `{first.name}` ({describe_identity(first)})",
-                    self.current,
-                )
 
     def structure_error(self, message: str, expected: str, line: Line | None) -> None:
         found = "the end of the file" if line is None else line.text[:40]
@@ -209,7 +169,7 @@ class RecordReader(TreeReaderState):
         """Read an ordinary record on the quick path; False when it needs the careful one."""
         decode = self.decoders.get(id(record))
         if decode is None:
-            decode = record_decoder(record.fields, self.fixed)
+            decode = record_decoder(record, self.fixed)
             self.decoders[id(record)] = decode
         source: Any = line.text if self.fixed else line.cells
         if not self.fixed and len(source) < len(record.fields):
@@ -220,19 +180,17 @@ class RecordReader(TreeReaderState):
             decode(source, scope, root, values)
         except (Careful, LeafError):
             return False
-        for implied in record.implies:
-            implied.set(scope, root, implied.value)
+        label = f"{record.name}#{number}"
         for plan in record.computed:
             raw = (
                 line.text[plan.start : plan.start + (plan.width or 0)]
                 if self.fixed
                 else (line.cells[plan.start])
             )
-            label = f"{record.name}#{number}"
             if plan.deferred:
                 self.pending[-1].append((plan, raw, line, label, values))
             else:
-                self.check_computed(plan, raw, line, label, values)
+                self.check_quickly(plan, raw, line, label, values)
         if record.totals:
             add = self.tallies.get(id(record))
             if add is None:
@@ -351,7 +309,21 @@ class RecordReader(TreeReaderState):
 
     def check_pending(self) -> None:
         for plan, raw, line, label, values in self.pending.pop():
-            self.check_computed(plan, raw, line, label, values)
+            self.check_quickly(plan, raw, line, label, values)
+
+    def check_quickly(
+        self, plan: FieldPlan, raw: str, line: Line, label: str, values: dict[str, Any]
+    ) -> None:
+        """Check a computed field on its quick path; carefully when it does not match."""
+        check = self.checks.get(id(plan))
+        if check is None:
+            check = self.checks[id(plan)] = computed_check(plan)
+        try:
+            if check(self.scope, values, raw):
+                return
+        except (ErengineError, LeafError):
+            pass
+        self.check_computed(plan, raw, line, label, values)
 
     def check_computed(
         self, plan: FieldPlan, raw: str, line: Line, label: str, values: dict[str, Any]
