@@ -5,7 +5,7 @@ A case folder holds ``case.yaml`` and its data:
 - ``direction: write``: ``input.json`` (model JSON) is written; the result must equal
   ``expected.<ext>`` byte for byte, or the write must fail with ``errors``.
 - ``direction: read``: ``input.<ext>`` is read; the result must equal ``expected.json``, or the
-  read must fail with ``errors``.
+  read must fail with ``errors``; each text of ``warnings`` must be part of a warning.
 - ``round_trip: exact`` also checks the other direction: reading the expected file gives data
   that writes the same bytes again.
 
@@ -120,12 +120,14 @@ def run_read_case(case: FormatCase, compiled: CompiledFormat, extension: str) ->
     expected_errors = case.spec.get("errors")
     try:
         with source.open("rb") as stream:
-            data, _ = compiled.read_document(stream, file_name=source.name)
+            data, report = compiled.read_document(stream, file_name=source.name)
     except ErengineError as error:
         if expected_errors is None:
             raise
         assert_errors(error, expected_errors)
         return
     assert expected_errors is None, "the read succeeded but errors were expected"
+    for wanted in case.spec.get("warnings", []):
+        assert any(wanted in warning for warning in report.warnings), report.warnings
     as_json = json.dumps(compiled.model.to_json(data), indent=2, sort_keys=True) + "\n"
     assert as_json.encode() == golden(case.folder / "expected.json", as_json.encode())

@@ -78,6 +78,7 @@ class ElementPlan:
     optional: bool
     choice: bool
     min: int
+    mismatch_warns: bool  # a computed value read that does not match is a warning
     repeatable: bool  # occurs several times without `for_each` (leaf texts joined)
     join: str
     implies: tuple[tuple[ModelPath, object, Getter, Setter], ...]  # set on read, checked on write
@@ -249,6 +250,7 @@ class _Compiler(FormatCompiler):
             optional=spec.optional,
             choice=spec.choice,
             min=spec.min,
+            mismatch_warns=spec.severity == "warning",
             repeatable=spec.repeatable,
             join=spec.join,
             implies=tuple(

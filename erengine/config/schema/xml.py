@@ -114,6 +114,12 @@ class ElementSpec(Strict):
         description="A container whose children are alternatives: exactly one is written (the "
         "first that has data) and exactly one is accepted on read.",
     )
+    severity: Literal["error", "warning"] = Field(
+        default="error",
+        description="With `value`: a read value that does not match the document is an error "
+        "(PRS209), or a `warning` in the read report and the file still reads (control counts "
+        "and sums a sender got wrong; writing always computes them).",
+    )
     min: int = Field(default=0, ge=0, description="Fewest repetitions accepted on read.")
     totals: dict[str, TotalSpec] = Field(
         default_factory=dict,
@@ -132,6 +138,8 @@ class ElementSpec(Strict):
             raise ValueError("`default` goes with `bind`")
         if self.absent is not None and self.bind is None:
             raise ValueError("`absent` goes with `bind`")
+        if self.severity != "error" and self.value is None:
+            raise ValueError("`severity` goes with `value`")
         if self.key is not None and self.for_each is None:
             raise ValueError("`key` goes with `for_each`")
         if self.choice and self.structure is None:

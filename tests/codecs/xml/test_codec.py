@@ -140,6 +140,29 @@ def test_totals_before_the_items_are_checked_after_them(small: CompiledFormat) -
     assert (error.to_dict()["expected"], error.to_dict()["found"]) == ("13.50", "13.60")
 
 
+def test_a_computed_element_may_warn_instead(xml_format: FormatFactory) -> None:
+    lenient = xml_format(
+        SMALL.replace('format: "integer()"}', 'format: "integer()", severity: warning}')
+    )
+    document, report = lenient.read_document(
+        io.BytesIO(EXPECTED.replace("<Count>2</Count>", "<Count>7</Count>").encode()),
+        file_name="in.xml",
+    )
+    assert len(document["batches"][0]["payments"]) == 2
+    assert report.warnings == [
+        "in.xml:2 /Doc/Count: `Count` does not match the document's contents: expected 2, "
+        "found 7 (all of it read on; writing computes the figure)"
+    ]
+    # Writing computes the figure, whatever was read.
+    assert write(lenient, document) == EXPECTED.encode()
+
+
+def test_only_computed_elements_have_a_severity(xml_format: FormatFactory) -> None:
+    with pytest.raises(ErengineError) as caught:
+        xml_format(SMALL.replace("bind: message_id}", "bind: message_id, severity: warning}"))
+    assert "`severity` goes with `value`" in str(flatten(caught.value)[0])
+
+
 def test_equal_values_in_another_notation_pass_the_check(small: CompiledFormat) -> None:
     assert read(small, EXPECTED.replace("<Sum>13.50</Sum>", "<Sum>13.5</Sum>"))
 
