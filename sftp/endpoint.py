@@ -124,6 +124,9 @@ class PickupSettings(_Strict):
 
     A file is complete when its ``done_marker`` exists (if set), otherwise when size and mtime
     stay the same across ``stable_seconds`` and it is at least ``min_age_seconds`` old.
+    ``after`` applies to files the consumer took (to ``folders.done``), ``after_failure`` to
+    files it refused (to ``folders.error``). A refused file is never deleted: it is the one a
+    person must look at, and the bank may need it back to resend a corrected file.
     """
 
     include: tuple[str, ...] = ("*",)
@@ -133,6 +136,15 @@ class PickupSettings(_Strict):
     min_age_seconds: float = Field(20.0, ge=0)
     min_size: int = Field(1, ge=0)
     after: Literal["move", "delete", "leave"] = "move"
+    after_failure: Literal["move", "leave"] | None = None  # None: leave when after is leave
+
+    @property
+    def after_refusal(self) -> Literal["move", "leave"]:
+        """What happens to a refused file: ``after_failure``, else what ``after`` says
+        (``delete`` moves it to the error folder instead)."""
+        if self.after_failure is not None:
+            return self.after_failure
+        return "leave" if self.after == "leave" else "move"
 
 
 class ArchiveSettings(_Strict):

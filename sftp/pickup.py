@@ -7,7 +7,8 @@ One run, under an inbox lock:
 3. per file: claim in the ledger, download to a local temp file (hashing on the way), fsync,
    check the size, spot the same bytes picked up before under another name, archive, rename
    into the target folder, record, hand to the consumer, then move the remote file to
-   ``done/`` (or ``error/`` if the consumer refused it), delete it, or leave it.
+   ``done/`` (or ``error/`` if the consumer refused it), delete it, or leave it, as the
+   endpoint's ``pickup.after`` (taken) and ``pickup.after_failure`` (refused) say.
 
 Each step commits to the ledger before the next side effect, so a crash anywhere is finished
 by the next run without fetching or handing over a file twice. One window remains, as in
@@ -341,14 +342,17 @@ class Picker(EndpointAgent):
         *,
         seen_now: bool,
     ) -> None:
-        """Move, delete or leave the remote file. Best effort: the ledger already guarantees
-        it is not taken again, so a read-only inbox only earns a note."""
-        after = self._endpoint.pickup.after
+        """Move, delete or leave the remote file: ``after`` for a file taken, ``after_failure``
+        for a refused one. Best effort: the ledger already guarantees it is not taken again,
+        so a read-only inbox only earns a note."""
+        refused = state == "rejected"
+        settings = self._endpoint.pickup
+        after = settings.after_refusal if refused else settings.after
         folders = self._endpoint.folders
         if after == "leave":
             outcome = "left"
         else:
-            target_folder = folders.error if state == "rejected" else folders.done
+            target_folder = folders.error if refused else folders.done
             try:
                 outcome = self._link.run(
                     lambda fs, attempt: self._move_or_delete(

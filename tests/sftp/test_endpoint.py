@@ -66,3 +66,10 @@ def test_endpoints_are_found_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert find_endpoint("acme").name == "acme"
     with pytest.raises(EndpointConfigError, match="no endpoint 'other'"):
         find_endpoint("other")
+
+
+def test_a_refused_file_cannot_be_set_to_be_deleted(tmp_path: Path) -> None:
+    (tmp_path / "acme.yaml").write_text(GOOD + "pickup: {after: delete, after_failure: delete}\n")
+
+    with pytest.raises(EndpointConfigError, match=r"pickup\.after_failure"):
+        load_endpoint(tmp_path / "acme.yaml")
