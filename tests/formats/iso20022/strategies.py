@@ -50,6 +50,11 @@ bics = st.builds(
     st.sampled_from(["FF", "PP", "2A", "MM", "22"]),
     st.sampled_from(["", "XXX", "123"]),
 )
+clearing_members = st.builds(
+    lambda system, member: _without_none(clearing_system=system, member_id=member),
+    optional(st.sampled_from(["USABA", "CHBCC", "DEBLZ"])),
+    text(35, IDS),
+)
 currencies = st.sampled_from(["EUR", "EUR", "EUR", "CHF", "JPY", "KWD"])
 _EXPONENT = {"EUR": 2, "CHF": 2, "JPY": 0, "KWD": 3}
 moments = st.datetimes(datetime(2000, 1, 1), datetime(2099, 12, 31)).flatmap(
@@ -83,6 +88,15 @@ def parties(draw: st.DrawFn, *, address: bool = True) -> dict[str, Any]:
 
 
 @st.composite
+def agents(draw: st.DrawFn) -> dict[str, Any]:
+    """A bank by BIC, by clearing system member id, or both."""
+    agent = {"bic": draw(bics)} if draw(st.booleans()) else {}
+    if not agent or draw(st.booleans()):
+        agent.update(draw(clearing_members))
+    return agent
+
+
+@st.composite
 def accounts(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.integers(0, 4)):
         return {"iban": draw(ibans())}
@@ -112,7 +126,7 @@ def payments(draw: st.DrawFn) -> dict[str, Any]:
         creditor=draw(parties()),
         ultimate_creditor=draw(optional(parties(address=False).map(lambda p: {"name": p["name"]}))),
         creditor_account=draw(accounts()),
-        creditor_agent=draw(optional(bics.map(lambda bic: {"bic": bic}))),
+        creditor_agent=draw(optional(agents())),
         purpose=draw(optional(text(4, string.ascii_uppercase))),
         remittance=remittance or None,
     )
@@ -131,7 +145,7 @@ def batches(draw: st.DrawFn) -> dict[str, Any]:
         requested_date=draw(st.dates(date(2000, 1, 1), date(2099, 12, 31))),
         debtor=draw(parties()),
         debtor_account=draw(accounts()),
-        debtor_agent=draw(optional(bics.map(lambda bic: {"bic": bic}))),
+        debtor_agent=draw(optional(agents())),
         ultimate_debtor=draw(optional(parties(address=False).map(lambda p: {"name": p["name"]}))),
         charge_bearer=draw(optional(st.sampled_from(["SLEV", "SHAR", "DEBT", "CRED"]))),
         payments=draw(st.lists(payments(), min_size=1, max_size=4)),

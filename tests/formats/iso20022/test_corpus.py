@@ -58,6 +58,7 @@ READS = {
     "camt054/moov-postfinance-camt054-ESR-ASR.xml": ("camt.054.001.04", (2,)),
     "camt054/moov-postfinance-camt054-chdd.xml": ("camt.054.001.04", (1,)),
     "camt054/moov-postfinance-camt054-returns.xml": ("camt.054.001.04", (1,)),
+    "pain001/iso20022js-crossriver-pain_001_rtp_credit.xml": ("pain.001.001.03", (1,)),
     "pain001/moov-gistfile1-iso-mdr-example.xml": ("pain.001.001.03", (3,)),
     "pain001/pain001lib-pain.001.001.09.xml": ("pain.001.001.09", (5,)),
     "pain001/phpsepaxml-pain.001.001.09.xml": ("pain.001.001.09", (1,)),
@@ -99,9 +100,9 @@ WARNED = {
 REFUSED = {
     "pain008/moov-pain008-musterfile.xml": (
         "pain.008.001.02.ch.03",
-        "PRS206",
-        47,
-        "the creditor agent is a Swiss clearing member id, which the format does not declare",
+        "PRS208",
+        59,
+        "the creditor scheme is CHDD, and CH-DD collections carry no mandate",
     ),
     # file: (format, first error code, line, why)
     "camt053/genkgo-camt053.v2.wrong.xml": (
@@ -109,12 +110,6 @@ REFUSED = {
         "PRS202",
         3,
         "a group header and no statement (genkgo rejects it too)",
-    ),
-    "pain001/iso20022js-crossriver-pain_001_rtp_credit.xml": (
-        "pain.001.001.03",
-        "PRS206",
-        53,
-        "the debtor agent is a US clearing member id, which the format does not declare",
     ),
     "pain001/iso20022js-goldman-pain_001_ach_credit.xml": (
         "pain.001.001.03",
