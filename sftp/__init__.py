@@ -13,7 +13,7 @@ from .endpoint import LocalEndpoint, SftpEndpoint, find_endpoint, load_endpoint,
 from .errors import SftpError
 from .ledger import Ledger
 from .local import LocalFolder
-from .pickup import PickedFile, Picker, PickupReport
+from .pickup import PickedFile, Picker, PickupReport, RetryLater
 
 __all__ = [
     "Archive",
@@ -27,6 +27,7 @@ __all__ = [
     "PickedFile",
     "Picker",
     "PickupReport",
+    "RetryLater",
     "SftpEndpoint",
     "SftpError",
     "SftpSession",

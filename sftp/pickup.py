@@ -99,7 +99,14 @@ class PickupReport:
 
 
 Consumer = Callable[[PickedFile], None]
-"""Processes a picked file; raising refuses it (the remote file then goes to ``error/``)."""
+"""Processes a picked file; raising refuses it (the remote file then goes to ``error/``),
+except ``RetryLater``."""
+
+
+class RetryLater(Exception):
+    """Raised by a consumer that cannot take a file now (its database is down, say): the file
+    is neither refused nor acknowledged. The pickup stops with this error, the file stays in
+    the inbox, and the next run hands it over again (``redelivered=True``)."""
 
 
 class Picker(EndpointAgent):
@@ -321,6 +328,8 @@ class Picker(EndpointAgent):
             self._step("processing", key.remote_path)
             try:
                 consumer(picked)
+            except RetryLater:
+                raise
             except Exception as exc:  # the consumer's refusal, whatever its type
                 state = "rejected"
                 self._ledger.set_state(picked.ledger_id, state, error=str(exc))
