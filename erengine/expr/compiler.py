@@ -37,7 +37,7 @@ from erengine.expr.errors import (
     WRONG_TYPE,
     ExpressionError,
 )
-from erengine.expr.fast import fast_text_runner, fast_value_runner
+from erengine.expr.fast import DataRead, fast_text_runner, fast_value_runner, read_paths
 from erengine.expr.functions import CONTEXT_FUNCTIONS, LIBRARY
 
 ExpressionKind = Literal["constant", "value", "text"]
@@ -60,6 +60,7 @@ class Expression:
     span: SourceSpan | None
     config_path: str | None
     names: frozenset[str]
+    reads: frozenset[DataRead]  # what it reads: a name, then literal keys (see read_paths)
     kind: ExpressionKind
     _run: Runner = field(repr=False)
     # Whether ``_run`` is the closures of ``fast.py`` (False: Jinja's code, or a constant).
@@ -159,9 +160,12 @@ class ExpressionCompiler:
                     config_path=config_path,
                     hint="write a value as {{ ... }}; conditions as `a if test else b`",
                 )
-            return Expression(source, span, config_path, frozenset(), "constant", lambda _: source)
+            return Expression(
+                source, span, config_path, frozenset(), frozenset(), "constant", lambda _: source
+            )
         try:
             template, names, single = self._checked_template(source, span, config_path)
+            reads = frozenset(read_paths(template))
             code = self._environment.compile(self._jinja_template(template, single))
         except TemplateSyntaxError as error:
             where = f" (line {error.lineno} of the expression)" if error.lineno > 1 else ""
@@ -183,13 +187,14 @@ class ExpressionCompiler:
         kind: ExpressionKind = "text" if single is None else "value"
         fast = self._fast_runner(template, single)
         if fast is not None:
-            return Expression(source, span, config_path, names, kind, fast, _on_closures=True)
+            return Expression(
+                source, span, config_path, names, reads, kind, fast, _on_closures=True
+            )
         root = self._environment.template_class.from_code(
             self._environment, code, {}
         ).root_render_func
-        if single is None:
-            return Expression(source, span, config_path, names, kind, self._text_runner(root))
-        return Expression(source, span, config_path, names, kind, self._value_runner(root))
+        runner = self._text_runner(root) if single is None else self._value_runner(root)
+        return Expression(source, span, config_path, names, reads, kind, runner)
 
     def _checked_template(
         self, source: str, span: SourceSpan | None, config_path: str | None

@@ -22,7 +22,7 @@ the values are the same.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from jinja2 import Undefined, nodes
@@ -189,6 +189,24 @@ def _lookup_path(node: nodes.Expr) -> tuple[str, tuple[Any, ...]] | None:
         else:
             return None
         node = node.node
+
+
+DataRead = tuple[Any, ...]  # a name, then literal keys: ('payment', 'creditor', 'name')
+
+
+def read_paths(node: nodes.Node) -> Iterator[DataRead]:
+    """Everything ``node`` reads, as paths as deep as literal keys go (``a[i]`` reads ``a``).
+
+    A name that is a function (``lpad``) counts as a read too: what uses these paths only
+    needs them not to miss a read.
+    """
+    if isinstance(node, (nodes.Getattr, nodes.Getitem, nodes.Name)):
+        path = _lookup_path(node)
+        if path is not None:
+            yield (path[0], *path[1])
+            return
+    for child in node.iter_child_nodes():
+        yield from read_paths(child)
 
 
 class _ClosureBuilder:

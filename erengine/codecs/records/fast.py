@@ -130,7 +130,7 @@ def _field_source(plan: FieldPlan, const: Callable[[Any], str]) -> list[str]:
     blank = const(" " * (plan.width or 0))
     write = _write_source(plan, const)
     if plan.kind == "value":
-        if plan.deferred:
+        if plan.written_later:
             return [f"later.append({const(plan)})", f"add({blank})"]
         return [
             f"value = {const(plan.expression)}.evaluate(scope)",
@@ -145,7 +145,7 @@ def _field_source(plan: FieldPlan, const: Callable[[Any], str]) -> list[str]:
         fetch = [f"value = ({getters},)"]
     if plan.expression is None:
         missing = [f"add({blank})"] if plan.optional else ["raise Careful"]
-    elif plan.deferred:
+    elif plan.written_later:
         missing = [f"later.append({const(plan)})", f"add({blank})"]
     else:
         missing = [

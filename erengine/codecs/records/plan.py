@@ -9,7 +9,7 @@ dataclasses and tuples, each node with its origin span and config path.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from erengine.codecs.base import ModelPath, PathCheck
@@ -44,7 +44,10 @@ class FieldPlan:
     pad: str
     optional: bool
     truncate: bool
-    deferred: bool  # computed when its list item is complete (back-patched on write)
+    deferred: bool  # checked when its list item is complete, on read
+    # Written back in place when its list item is complete: a deferred field that reads
+    # totals or data a default may fill in later (else it is written at once).
+    written_later: bool
     binds: tuple[ModelPath, ...]  # scope name first, then keys
     getters: tuple[Getter, ...]  # one per bound path
     setters: tuple[Setter, ...]  # one per bound path
@@ -170,6 +173,26 @@ class _Compiler(FormatCompiler):
         self.spec = spec
         self.fixed = isinstance(spec.file, FixedFileSpec)
         self.has_deferred = False
+        # For ``written_at_once``: paths a default or an implied value may fill in while
+        # writing, and what each deferred field's expression reads (from the model root).
+        self.fill_ins: list[ModelPath] = []
+        self.deferred_reads: dict[str, list[ModelPath]] = {}
+
+    def written_at_once(self) -> frozenset[str]:
+        """The deferred fields a writer need not defer (by config path).
+
+        Written back when its item is complete, a field sees the item's totals and what
+        defaults fill in after it; a field that reads neither is the same written at once.
+        """
+        return frozenset(
+            where
+            for where, reads in self.deferred_reads.items()
+            if not any(
+                read[0] == "totals"
+                or any(_overlap(read, filled) for filled in self.fill_ins)
+                for read in reads
+            )
+        )
 
     def compile(self) -> GroupPlan:
         file_totals = self.totals(self.spec.totals, ("totals",), "group `file`")
@@ -293,7 +316,7 @@ class _Compiler(FormatCompiler):
         return RecordPlan(
             name=spec.record,
             fields=tuple(fields),
-            computed=tuple(f for f in fields if f.kind == "value"),
+            computed=_computed(tuple(fields)),
             when=self.expression(spec.when, (*path, "when")),
             optional=spec.optional,
             identity=identity,
@@ -311,6 +334,7 @@ class _Compiler(FormatCompiler):
     def implied(self, text: str, value: Any, where: DataPath, loops: Loops) -> Implied:
         path = self.model_path(text, where, loops)
         in_item = any(path[0] == name for name, _ in loops)
+        self.fill_ins.append(canonical_path(path, loops))
         return Implied(
             path,
             value,
@@ -383,6 +407,14 @@ class _Compiler(FormatCompiler):
             else "fill"
         )
         name = spec.name or (binds[0][-1] if binds else f"field{path[-1]}")
+        expression = self.expression(
+            spec.value if spec.value is not None else spec.default,
+            (*path, "value" if spec.value is not None else "default"),
+        )
+        if expression is not None and binds:
+            self.fill_ins += [canonical_path(bind, loops) for bind in binds]
+        if expression is not None and spec.deferred:
+            self.deferred_reads[where] = [canonical_path(r, loops) for r in expression.reads]
 
         def where_to(path: ModelPath) -> dict[str, bool]:
             in_item = any(path[0] == item for item, _ in loops)
@@ -401,14 +433,12 @@ class _Compiler(FormatCompiler):
             optional=spec.optional,
             truncate=spec.truncate,
             deferred=spec.deferred,
+            written_later=spec.deferred,
             binds=binds,
             getters=tuple(getter(path) for path in binds),
             setters=tuple(setter(path, **where_to(path)) for path in binds),
             targets=tuple(target(path, **where_to(path)) for path in binds),
-            expression=self.expression(
-                spec.value if spec.value is not None else spec.default,
-                (*path, "value" if spec.value is not None else "default"),
-            ),
+            expression=expression,
             const=spec.const,
             span=self.span(path),
             config_path=where,
@@ -432,6 +462,7 @@ def compile_record_layout(
     compiler = _Compiler(document, spec, expressions or ExpressionCompiler(), check_path)
     root = compiler.compile()
     compiler.errors.raise_if_any()
+    root = _written_at_once(root, compiler.written_at_once())
     return RecordLayoutPlan(
         name=document.name,
         version=document.version,
@@ -442,6 +473,33 @@ def compile_record_layout(
         model_reference=spec.model,
         has_deferred=compiler.has_deferred,
     )
+
+
+def _overlap(one: ModelPath, other: ModelPath) -> bool:
+    """Whether data at one path may be data at the other (one holds or is the other)."""
+    shorter = min(len(one), len(other))
+    return one[:shorter] == other[:shorter]
+
+
+def _written_at_once(group: GroupPlan, at_once: frozenset[str]) -> GroupPlan:
+    """``group`` with the deferred fields of ``at_once`` no longer written later."""
+    if not at_once:
+        return group
+    items: list[RecordPlan | GroupPlan] = []
+    for item in group.items:
+        if isinstance(item, GroupPlan):
+            items.append(_written_at_once(item, at_once))
+            continue
+        fields = tuple(
+            replace(f, written_later=False) if f.config_path in at_once else f
+            for f in item.fields
+        )
+        items.append(replace(item, fields=fields, computed=_computed(fields)))
+    return replace(group, items=tuple(items))
+
+
+def _computed(fields: tuple[FieldPlan, ...]) -> tuple[FieldPlan, ...]:
+    return tuple(f for f in fields if f.kind == "value")
 
 
 def describe_identity(record: RecordPlan) -> str:

@@ -186,7 +186,7 @@ class RecordWriter:
         parts: list[str] = []
         later: list[FieldPlan] = []
         for plan in record.fields:
-            if plan.deferred and (plan.kind == "value" or not self.bound(plan, scope)):
+            if plan.written_later and (plan.kind == "value" or not self.bound(plan, scope)):
                 parts.append(" " * (plan.width or 0))  # written back when the item completes
                 later.append(plan)
             else:
@@ -259,7 +259,7 @@ class RecordWriter:
         """A deferred field's text now that its item is complete: quickly, else carefully."""
         encode = self.encoders.get(id(plan))
         if encode is None:
-            encode = record_encoder((replace(plan, deferred=False),), self.fill_in)
+            encode = record_encoder((replace(plan, written_later=False),), self.fill_in)
             self.encoders[id(plan)] = encode
         try:
             return encode(scope, None, [])[0]

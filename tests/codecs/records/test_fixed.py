@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from erengine.codecs.records.plan import GroupPlan, RecordPlan
 from erengine.codecs.records.read import RecordReader
 from erengine.codecs.records.write import write_records
 from erengine.errors import ErrorGroup, ParseError, ValidationError, flatten
@@ -291,3 +292,52 @@ structure:
 """
     written = write(layout, {"items": [{"code": "A"}]}, text)
     assert written == (hostile + "A'''\n").encode()
+
+
+DEFERRED = """\
+kind: format
+name: deferred
+version: 1.0.0
+model: payments@^1
+file: {type: fixed, width: 9, newline: "\\n"}
+structure:
+  - group: items
+    for_each: items
+    as: item
+    totals:
+      notes: {count: [note]}
+    structure:
+      - record: item
+        fields:
+          - {len: 1, const: "I"}
+          - name: has_note
+            len: 1
+            deferred: true
+            value: "{{ 'Y' if item.note is defined else 'N' }}"
+          - {name: notes, len: 1, deferred: true, value: "{{ totals.notes }}", format: "integer()"}
+          - {name: code, len: 1, deferred: true, value: "{{ item.code | default('-') }}"}
+          - {len: 5, bind: item.name}
+      - record: note
+        when: "{{ item.note is defined }}"
+        fields:
+          - {len: 1, const: "N"}
+          - {len: 1, bind: item.code, default: "C"}
+          - {len: 7, bind: item.note}
+"""
+
+
+def test_deferred_fields_are_written_later_only_when_the_item_can_change_them(
+    layout: LayoutFactory,
+) -> None:
+    # `notes` reads a total and `code` what the note's default fills in: both change until
+    # the item is complete; `has_note` reads data no default fills in and is written at once.
+    item = layout(DEFERRED).root.items[0]
+    assert isinstance(item, GroupPlan) and isinstance(item.items[0], RecordPlan)
+    later = {field.name: field.written_later for field in item.items[0].fields[1:4]}
+    assert later == {"has_note": False, "notes": True, "code": True}
+    data = {"items": [{"name": "Ann", "note": "hello"}, {"name": "Bob"}]}
+    written = write(layout, data, DEFERRED)
+    assert written == b"IY1CAnn  \nNChello  \nIN0-Bob  \n"
+    assert read(layout, written, DEFERRED) == {
+        "items": [{"name": "Ann", "note": "hello", "code": "C"}, {"name": "Bob"}]
+    }
