@@ -650,7 +650,7 @@ def _cmd_jobs_list(args: argparse.Namespace) -> int:
                 {
                     "job": job.label,
                     "direction": job.spec.direction,
-                    "format": job.spec.format,
+                    "format": job.spec.format or "detect",
                     "path": str(job.document.entry.path),
                     "last_run": last[0].to_dict() if last else None,
                 }

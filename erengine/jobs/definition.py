@@ -19,6 +19,7 @@ from erengine.config.schema.job import InboundJobDocument, JobDocument, Outbound
 from erengine.engine import Engine
 from erengine.errors import ConfigError
 from erengine.jobs.cron import CronSchedule
+from erengine.jobs.reading import InboundFormats
 
 _SUFFIXES = (".yaml", ".yml")
 
@@ -83,6 +84,8 @@ def load_job(reference: str, catalog_folders: Sequence[Path] = ()) -> JobDefinit
     folder = document.entry.path.resolve().parent
     own_folders = tuple(_absolute(folder, text) for text in spec.catalog)
     engine = Engine.from_folders((*own_folders, *catalog_folders))
+    if isinstance(spec, InboundJobDocument):
+        InboundFormats.load(document, spec, engine)  # mistakes located now, not at run time
     return JobDefinition(document, spec, engine, _schedule(document, spec))
 
 

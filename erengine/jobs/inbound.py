@@ -18,15 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from erengine_sftp import PickedFile, Picker, load_endpoint
+from erengine_sftp import LocalEndpoint, PickedFile, Picker, SftpEndpoint, load_endpoint
 
-from erengine.engine import CompiledFormat
+from erengine.config.schema.job import InboundJobDocument
 from erengine.io import write_data
 from erengine.io.durable import durable_output
 from erengine.jobs.context import JobError, RunContext, transport_errors
 from erengine.jobs.definition import JobDefinition
 from erengine.jobs.files import job_lock
 from erengine.jobs.ledger import Run, RunIdentity, RunLedger
+from erengine.jobs.reading import InboundFormats
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,30 +60,23 @@ def run_inbound(job: JobDefinition, context: RunContext) -> InboundResult:
     spec = job.inbound
     if spec is None:
         raise JobError("JOB102", f"job {job.label} is not inbound")
-    compiled = job.engine.format(spec.format)
+    formats = InboundFormats.load(job.document, spec, job.engine)
     identity = RunIdentity(
-        job.name, job.version, job.sha256, compiled.label, compiled.sha256, context.started_by
+        job.name, job.version, job.sha256, formats.label, formats.sha256, context.started_by
     )
     with transport_errors():
-        endpoint = load_endpoint(job.path(spec.endpoint))
-    if spec.include:
-        pickup = endpoint.pickup.model_copy(update={"include": tuple(spec.include)})
-        endpoint = endpoint.model_copy(update={"pickup": pickup})
+        endpoint = _with_job_settings(load_endpoint(job.path(spec.endpoint)), spec)
     run_ledger, transport_ledger = context.open_ledgers()
     with job_lock(context.data_dir / "locks", job.name), run_ledger, transport_ledger:
         run = run_ledger.start_pickup(identity)
-        consumer = _StatementWriter(job, compiled, context, run_ledger, run.id)
+        consumer = _StatementWriter(job, formats, context, run_ledger, run.id)
         picker = Picker(
             endpoint,
             ledger=transport_ledger,
             archive=context.archive_for(endpoint),
             step_hook=lambda step, _path: context.step_hook(f"transport {step}"),
         )
-        metadata = {
-            "job": job.label,
-            "format": compiled.label,
-            "config_sha256": compiled.sha256,
-        }
+        metadata = {"job": job.label, "format": formats.label, "config_sha256": formats.sha256}
         try:
             with transport_errors():
                 report = picker.pick_up(
@@ -110,12 +104,37 @@ def run_inbound(job: JobDefinition, context: RunContext) -> InboundResult:
         )
 
 
+def _with_job_settings(
+    endpoint: SftpEndpoint | LocalEndpoint, spec: InboundJobDocument
+) -> SftpEndpoint | LocalEndpoint:
+    """The endpoint with the job's own choices (which files, what happens to them after)
+    in place of its pickup settings."""
+    pickup: dict[str, Any] = {}
+    folders: dict[str, str] = {}
+    if spec.include:
+        pickup["include"] = tuple(spec.include)
+    if spec.after_success is not None:
+        pickup["after"] = spec.after_success.action
+        if spec.after_success.folder is not None:
+            folders["done"] = spec.after_success.folder
+    if spec.after_failure is not None:
+        pickup["after_failure"] = spec.after_failure.action
+        if spec.after_failure.folder is not None:
+            folders["error"] = spec.after_failure.folder
+    return endpoint.model_copy(
+        update={
+            "pickup": endpoint.pickup.model_copy(update=pickup),
+            "folders": endpoint.folders.model_copy(update=folders),
+        }
+    )
+
+
 @dataclass
 class _StatementWriter:
     """The consumer handed to the Picker: one statement in, its outputs out, recorded."""
 
     job: JobDefinition
-    compiled: CompiledFormat
+    formats: InboundFormats
     context: RunContext
     ledger: RunLedger
     run_id: int
@@ -128,8 +147,9 @@ class _StatementWriter:
         if earlier is not None:
             self._log("already_written", picked, outputs=earlier)
             return
+        compiled = self.formats.reader_for(picked.local_path)
         with picked.local_path.open("rb") as stream:
-            data, _report = self.compiled.read_document(stream, file_name=picked.remote_path)
+            data, _report = compiled.read_document(stream, file_name=picked.remote_path)
         remote_name = picked.remote_path.rsplit("/", 1)[-1]
         outputs = []
         # All outputs or none: each is written to its temp file first; a failure removes
@@ -144,7 +164,7 @@ class _StatementWriter:
                 )
                 target = self.job.path(output.folder) / name
                 temporary = publish_on_success.enter_context(durable_output(target))
-                write_data(self.compiled.model, data, temporary, kind=output.type)
+                write_data(compiled.model, data, temporary, kind=output.type)
                 outputs.append(str(target))
         self.context.step_hook("outputs written")
         self.ledger.record_statement(
@@ -154,16 +174,16 @@ class _StatementWriter:
             endpoint=picked.endpoint,
             remote_path=picked.remote_path,
             outputs=outputs,
-            format_label=self.compiled.label,
-            format_sha256=self.compiled.sha256,
+            format_label=compiled.label,
+            format_sha256=compiled.sha256,
         )
         self.written.append({"remote_path": picked.remote_path, "outputs": outputs})
         self._log(
             "written",
             picked,
             outputs=outputs,
-            format=self.compiled.label,
-            format_sha256=self.compiled.sha256,
+            format=compiled.label,
+            format_sha256=compiled.sha256,
         )
         self.context.step_hook("statement recorded")
 

@@ -6,6 +6,8 @@ and archive as SFTP), so the runs are real end to end without a server.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import shutil
 import signal
 import subprocess
@@ -18,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from erengine.engine import Engine
 from erengine.jobs import RunContext
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -51,6 +54,22 @@ def run_killed_at(step: str, job: Path, data_dir: Path, call: str) -> None:
     )
     killed = subprocess.run([sys.executable, "-c", script], check=False, timeout=120)
     assert killed.returncode == -signal.SIGKILL
+
+
+def camt053_of(mt940: bytes) -> bytes:
+    """The statement of an MT940 file as camt.053.001.02, written by erengine itself, with
+    what camt carries and MT940 does not (message id, creation times; no interim balances)."""
+    engine = Engine.from_folders()
+    data, _ = engine.format("mt940@^1").read_document(io.BytesIO(mt940))
+    created = dt.datetime(2024, 3, 1, 8, 0, tzinfo=dt.UTC)
+    data.update(message_id="CAMT-TEST-1", created_at=created)
+    for statement in data["statements"]:
+        statement["created_at"] = created
+        kept = ("opening", "closing")
+        statement["balances"] = [b for b in statement["balances"] if b["type"] in kept]
+    written = io.BytesIO()
+    engine.format("camt.053.001.02@^1").write(data, written)
+    return written.getvalue()
 
 
 @dataclass

@@ -2,8 +2,9 @@
 
 An outbound job turns source files into one payment file per business period (or explicit
 batch id) and delivers it; an inbound job picks up statements from an endpoint and writes
-them as data files. Relative paths are relative to the job file. SQL sources and sinks
-and format detection are not part of the language yet (issue 6).
+them as data files, reading each with one format (and bank overlay) or the one detection
+picks among candidates. Relative paths are relative to the job file. SQL sources and sinks
+are not part of the language yet (issue 6).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import string
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from erengine.config.schema.base import DocumentHeader, Strict
 from erengine.config.schema.mapping import MODEL_PATH
@@ -153,6 +154,65 @@ class DataOutputSpec(Strict):
         return _check_placeholders(value, OUTPUT_NAME_FIELDS)
 
 
+class DetectSpec(Strict):
+    """Detect each file's message and read it with the candidate format that reads it."""
+
+    formats: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="`NAME@RANGE` of each candidate format, e.g. "
+        "`[camt.053.001.02@^1, mt940@^1]`; all must read into one model.",
+    )
+    model: str | None = Field(
+        default=None,
+        description="`NAME@RANGE` of a model, e.g. `statement@^1`: every format of the catalog "
+        "on it is a candidate (a file detected as another model's message is refused).",
+    )
+
+    @model_validator(mode="after")
+    def _formats_or_model(self) -> DetectSpec:
+        if (self.formats is None) == (self.model is None):
+            raise ValueError("give exactly one of `formats` and `model`")
+        return self
+
+
+class _AfterPickupSpec(Strict):
+    action: str
+    folder: str | None = Field(
+        default=None,
+        description="For `move`: the folder inside the inbox (default: the endpoint's).",
+    )
+
+    @field_validator("folder")
+    @classmethod
+    def _inside_the_inbox(cls, value: str | None) -> str | None:
+        if value is not None and (value.startswith("/") or ".." in value.split("/")):
+            raise ValueError("a folder inside the inbox: relative, without `..`")
+        return value
+
+    @model_validator(mode="after")
+    def _folder_for_move(self) -> _AfterPickupSpec:
+        if self.folder is not None and self.action != "move":
+            raise ValueError("`folder` only goes with `action: move`")
+        return self
+
+
+class AfterSuccessSpec(_AfterPickupSpec):
+    """What happens to a remote file whose statement was written to every output."""
+
+    action: Literal["move", "delete", "leave"] = Field(
+        default="move", description="`move` (to `done/`), `delete` or `leave`."
+    )
+
+
+class AfterFailureSpec(_AfterPickupSpec):
+    """What happens to a remote file the job refused (never deleted: see docs/jobs.md)."""
+
+    action: Literal["move", "leave"] = Field(
+        default="move", description="`move` (to `error/`) or `leave`."
+    )
+
+
 class InboundJobDocument(JobHeader):
     """A job that picks up statements and hands each to its outputs exactly once."""
 
@@ -161,8 +221,34 @@ class InboundJobDocument(JobHeader):
         default_factory=list,
         description="File name patterns to take (default: the endpoint's `pickup.include`).",
     )
-    format: str = Field(description="`NAME@RANGE` of the format the statements are in.")
+    format: str | None = Field(
+        default=None,
+        description="`NAME@RANGE` of the format the statements are in (or give `detect`).",
+    )
+    detect: DetectSpec | None = Field(
+        default=None, description="Detect each file's format among candidates instead."
+    )
+    overlay: str | list[str] | None = Field(
+        default=None,
+        description="`NAME@RANGE` of a bank's variant (a format that `extends` the job's "
+        "format or a candidate); with `detect`, several, each used for the message it reads.",
+    )
+    after_success: AfterSuccessSpec | None = Field(
+        default=None, description="Overrides the endpoint's `pickup.after` and `folders.done`."
+    )
+    after_failure: AfterFailureSpec | None = Field(
+        default=None,
+        description="Overrides the endpoint's `pickup.after_failure` and `folders.error`.",
+    )
     outputs: list[DataOutputSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _format_or_detect(self) -> InboundJobDocument:
+        if (self.format is None) == (self.detect is None):
+            raise ValueError("give exactly one of `format` and `detect`")
+        if self.format is not None and isinstance(self.overlay, list) and len(self.overlay) > 1:
+            raise ValueError("one `overlay` with an explicit `format`: it reads every file")
+        return self
 
 
 JobDocument = OutboundJobDocument | InboundJobDocument
