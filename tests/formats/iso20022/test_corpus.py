@@ -60,8 +60,10 @@ READS = {
     "camt054/moov-postfinance-camt054-returns.xml": ("camt.054.001.04", (1,)),
     "pain001/iso20022js-crossriver-pain_001_rtp_credit.xml": ("pain.001.001.03", (1,)),
     "pain001/moov-gistfile1-iso-mdr-example.xml": ("pain.001.001.03", (3,)),
+    "pain001/moov-musterfile_pain.001_Nov2020.xml": ("pain.001.001.03.ch.02", (1, 2, 2, 1, 2)),
     "pain001/pain001lib-pain.001.001.09.xml": ("pain.001.001.09", (5,)),
     "pain001/phpsepaxml-pain.001.001.09.xml": ("pain.001.001.09", (1,)),
+    "pain001/sepaking-pain.001.001.03.ch.02.xml": ("pain.001.001.03.ch.02", (1, 2)),
     "pain001/sepaking-pain.001.001.03.xml": ("pain.001.001.03", (2,)),
     "pain001/sepaking-pain.001.002.03.xml": ("pain.001.002.03", (2,)),
     "pain001/sepaking-pain.001.003.03.xml": ("pain.001.003.03", (2,)),
@@ -83,6 +85,7 @@ READS = {
 
 # Read with warnings, but refused on write: the bank would reject what they hold.
 WRITE_REFUSED = {
+    "pain001/moov-musterfile_pain.001_Nov2020.xml",
     "pain001/pain001lib-pain.001.001.09.xml",
     "pain001/phpsepaxml-pain.001.001.09.xml",  # made-up IBANs with wrong check digits
     "pain008/phpsepaxml-pain.008.001.02.xml",
@@ -94,6 +97,10 @@ WARNED = {
     "pain001/pain001lib-pain.001.001.09.xml": (
         ":8 /Document/CstmrCdtTrfInitn/GrpHdr/NbOfTxs: `NbOfTxs` does not match the "
         "document's contents: expected 5, found 2"
+    ),
+    "pain001/moov-musterfile_pain.001_Nov2020.xml": (
+        ":7 /Document/CstmrCdtTrfInitn/GrpHdr/NbOfTxs: `NbOfTxs` does not match the "
+        "document's contents: expected 8, found 7"
     ),
 }
 
@@ -122,18 +129,6 @@ REFUSED = {
         "PRS206",
         27,
         "a template: the execution date is literally YYYY-MM-DD",
-    ),
-    "pain001/moov-musterfile_pain.001_Nov2020.xml": (
-        "pain.001.001.03.ch.02",
-        "PRS202",
-        247,
-        "a Swiss payment slip (ESR) without InstdAmt, which the payments model cannot hold",
-    ),
-    "pain001/sepaking-pain.001.001.03.ch.02.xml": (
-        "pain.001.001.03.ch.02",
-        "PRS202",
-        55,
-        "a Swiss payment without creditor, which the payments model requires",
     ),
 }
 
@@ -188,7 +183,8 @@ def test_reads_and_writes_back_valid_xml(engine: Engine, corpus: Path, name: str
     compiled = engine.format(format_name)
     written = io.BytesIO()
     compiled.write(data, written)
-    # The corpus has no schema for the Swiss variants, nor the unrestricted pain.002.001.03.
+    # The corpus has no schema for the Swiss pain.002 and pain.008 variants, nor the
+    # unrestricted pain.002.001.03.
     schema_path = corpus / "xsd" / f"{format_name}.xsd"
     if schema_path.exists():
         schema = etree.XMLSchema(etree.parse(str(schema_path)))
@@ -225,6 +221,39 @@ def test_refused_with_the_specific_error(engine: Engine, corpus: Path, name: str
     first = flatten(caught.value)[0]
     assert isinstance(first, DataError)
     assert (first.code, first.position.line) == (code, line)
+
+
+def test_swiss_payment_types_are_read_as_they_are(engine: Engine, corpus: Path) -> None:
+    data, _ = read(engine, corpus / "pain001/sepaking-pain.001.001.03.ch.02.xml")
+    isr, slip, sepa = (p for batch in data["batches"] for p in batch["payments"])
+    # An ISR payment names no creditor: its participant number stands for it.
+    assert "creditor" not in isr
+    assert (isr["local_instrument"], isr["creditor_account"]) == ("CH01", {"number": "01-39139-1"})
+    assert (slip["local_instrument"], sepa["service_level"]) == ("CH02", "SEPA")
+    data, _ = read(engine, corpus / "pain001/moov-musterfile_pain.001_Nov2020.xml")
+    payments = [p for batch in data["batches"] for p in batch["payments"]]
+    equivalent = payments[5]
+    assert (equivalent["amount"], equivalent["currency"]) == (Decimal("1.00"), "CHF")
+    assert equivalent["transfer_currency"] == "EUR"
+    assert payments[6]["remittance"]["structured"] == {
+        "reference": "976471818744726494745968140",
+        "proprietary_type": "QRR",
+    }
+
+
+def test_swiss_payments_are_not_sepa_payments(engine: Engine, corpus: Path) -> None:
+    swiss = engine.format("pain.001.001.03.ch.02")
+    data, _ = read(engine, corpus / "pain001/sepaking-pain.001.001.03.ch.02.xml")
+    # For a SEPA (or NACHA) file a payment without creditor, or a Swiss payment type, is
+    # refused by the model check, never dropped.
+    with pytest.raises(ErengineError) as caught:
+        engine.format("pain.001.001.03").model.from_json(swiss.model.to_json(data))
+    assert {(e.code, e.position.json_path) for e in flatten(caught.value)} == {
+        ("VAL102", "$.batches[0].payments[0].creditor"),
+        ("VAL103", "$.batches[0].payments[0].local_instrument"),
+        ("VAL103", "$.batches[1].payments[0].local_instrument"),
+        ("VAL103", "$.batches[1].payments[1].service_level"),
+    }
 
 
 def _signed_minor(entry: dict[str, Any]) -> int:

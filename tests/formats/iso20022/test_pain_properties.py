@@ -1,7 +1,8 @@
 """Properties of the pain formats: one spec, two directions, and XSD-valid output.
 
-pain.001 .03 and .09 draw credit transfers; pain.008 .02 and .08 draw the same files turned
-into collections (a mandate per payment, a sequence type and creditor id per batch).
+pain.001 .03 and .09 draw credit transfers; the Swiss .ch.02 the same with Swiss payment types
+(ISR without creditor, equivalent amounts, QR references); pain.008 .02 and .08 draw the same
+files turned into collections (a mandate per payment, a sequence type and creditor id per batch).
 """
 
 from __future__ import annotations
@@ -19,11 +20,17 @@ from lxml import etree
 
 from erengine.engine import Engine
 
-from .strategies import payment_files, text
+from .strategies import agents, currencies, payment_files, text
 
 pytestmark = pytest.mark.corpus
 
-FORMATS = ("pain.001.001.03", "pain.001.001.09", "pain.008.001.02", "pain.008.001.08")
+FORMATS = (
+    "pain.001.001.03",
+    "pain.001.001.09",
+    "pain.001.001.03.ch.02",
+    "pain.008.001.02",
+    "pain.008.001.08",
+)
 ENGINE = Engine.from_folders()
 # What writing fills in when the data leaves it out; reading gives it back from the file.
 FILLED_ON_WRITE = {"initiating_party"}
@@ -58,6 +65,33 @@ def collections(draw: st.DrawFn) -> dict[str, Any]:
     return data
 
 
+@st.composite
+def swiss_transfers(draw: st.DrawFn) -> dict[str, Any]:
+    """A payment file with Swiss payment types; SIX wants every debtor's bank named."""
+    data = draw(payment_files())
+    for batch in data["batches"]:
+        batch["debtor_agent"] = draw(agents())
+        for payment in batch["payments"]:
+            kind = draw(st.sampled_from(["plain", "isr", "equivalent", "qr", "sepa"]))
+            if kind == "isr":  # the participant number stands for the creditor
+                del payment["creditor"]
+                payment["local_instrument"] = "CH01"
+                payment["creditor_account"] = {"number": draw(text(34, "0123456789-"))}
+                payment["remittance"] = {"structured": {"reference": draw(text(27, "0123456789"))}}
+            elif kind == "equivalent":
+                payment["transfer_currency"] = draw(currencies.filter(lambda c: c != "CHF"))
+            elif kind == "qr":
+                payment["remittance"] = {
+                    "structured": {
+                        "reference": draw(text(27, "0123456789")),
+                        "proprietary_type": "QRR",
+                    }
+                }
+            elif kind == "sepa":
+                payment["service_level"] = "SEPA"
+    return data
+
+
 def without(data: Any, keys: set[str]) -> Any:
     if isinstance(data, dict):
         return {k: without(v, keys) for k, v in data.items() if k not in keys}
@@ -73,7 +107,8 @@ def test_both_directions_and_xsd_valid(
     name: str, schemas: dict[str, Any], data: st.DataObject
 ) -> None:
     compiled = ENGINE.format(name)
-    document = data.draw(collections() if name.startswith("pain.008") else payment_files())
+    strategy = {"pain.008": collections(), "pain.001.001.03.ch.02": swiss_transfers()}
+    document = data.draw(strategy.get(name[:8], strategy.get(name, payment_files())))
     assert compiled.model.check(document) == []
     original = copy.deepcopy(document)
     written = io.BytesIO()
