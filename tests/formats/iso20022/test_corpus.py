@@ -67,6 +67,7 @@ READS = {
     "pain001/sepaking-pain.001.001.03.xml": ("pain.001.001.03", (2,)),
     "pain001/sepaking-pain.001.002.03.xml": ("pain.001.002.03", (2,)),
     "pain001/sepaking-pain.001.003.03.xml": ("pain.001.003.03", (2,)),
+    "pain008/moov-pain008-musterfile.xml": ("pain.008.001.02.ch.03", (2,)),
     "pain008/phpsepaxml-pain.008.001.02.xml": ("pain.008.001.02", (1,)),
     "pain008/phpsepaxml-pain.008.001.08.xml": ("pain.008.001.08", (1,)),
     "pain008/sepaking-pain.008.002.02.xml": ("pain.008.002.02", (2,)),
@@ -105,12 +106,6 @@ WARNED = {
 }
 
 REFUSED = {
-    "pain008/moov-pain008-musterfile.xml": (
-        "pain.008.001.02.ch.03",
-        "PRS208",
-        59,
-        "the creditor scheme is CHDD, and CH-DD collections carry no mandate",
-    ),
     # file: (format, first error code, line, why)
     "camt053/genkgo-camt053.v2.wrong.xml": (
         "camt.053.001.02",
@@ -239,6 +234,18 @@ def test_swiss_payment_types_are_read_as_they_are(engine: Engine, corpus: Path) 
         "reference": "976471818744726494745968140",
         "proprietary_type": "QRR",
     }
+
+
+def test_swiss_collections_are_read_as_they_are(engine: Engine, corpus: Path) -> None:
+    data, _ = read(engine, corpus / "pain008/moov-pain008-musterfile.xml")
+    (batch,) = data["batches"]
+    assert (batch["service_level"], batch["local_instrument"]) == ("CHDD", "DDCOR1")
+    assert (batch["creditor_scheme_id"], batch["creditor_scheme"]) == ("41100000000872849", "CHDD")
+    assert batch["debtor_agent"] == {"member_id": "09000"}
+    for payment in batch["payments"]:
+        # CH-DD: the debit authorisation lies with the debtor's bank, not in the file.
+        assert "mandate_id" not in payment
+        assert payment["creditor_agent"] == {"member_id": "09000"}
 
 
 def test_swiss_payments_are_not_sepa_payments(engine: Engine, corpus: Path) -> None:
