@@ -112,6 +112,10 @@ class TagPlan:
     subfield_part: int | None  # capture index of the text part the scheme splits
     span: SourceSpan | None
     config_path: str
+    # Bank tolerances, tried only when ``reading`` refuses the field (each one is reported).
+    tolerant: FieldNotation | None = None  # a wider notation with the same parts
+    rejoin_lines: bool = False  # the first line break removed: a line wrapped mid-value
+    missing_warning: bool = False  # a mandatory tag absent is a warning
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +182,8 @@ class SwiftPlan:
     skip_tags: frozenset[str]
     # The lists of the message item that tags (not groups) take their items from.
     tag_lists: tuple[ListTarget, ...]
+    # Slots of which a message must hold one to make an item (``skip_unless_any``); empty: any.
+    item_slots: frozenset[int] = frozenset()
 
 
 def compile_swift_format(
@@ -247,6 +253,7 @@ class _Compiler:
                 self.expression(message.pages.same, ("message", "pages", "same")),
             )
         known = {tag.tag for tag in _all_tags(slots)} | set(self.spec.file.skip_tags)
+        item_slots = self.item_slots(slots, message.skip_unless_any)
         return SwiftPlan(
             name=self.document.name,
             version=self.document.version,
@@ -270,7 +277,33 @@ class _Compiler:
                 )
             ),
             skip_tags=frozenset(self.spec.file.skip_tags),
+            item_slots=item_slots,
         )
+
+    def item_slots(self, slots: Sequence[Slot], tags: Sequence[str]) -> frozenset[int]:
+        """The slots standing for ``skip_unless_any``; each group's first tag must be listed,
+        since a group's items are yielded before the message ends."""
+        where: DataPath = ("message", "skip_unless_any")
+        if not tags:
+            return frozenset()
+        found: set[int] = set()
+        for index, slot in enumerate(slots):
+            first = slot.tags[0].tag if isinstance(slot, GroupPlan) else slot.tag
+            if first in tags:
+                found.add(index)
+            elif isinstance(slot, GroupPlan):
+                self.mistake(
+                    f"`skip_unless_any` must list :{first}:, the first tag of group "
+                    f"`{slot.name}`: its items are read before the message ends",
+                    where,
+                )
+        unknown = sorted(set(tags) - {tag.tag for tag in _all_tags(slots)})
+        if unknown:
+            self.mistake(
+                f"`skip_unless_any` names tags the message does not have: {', '.join(unknown)}",
+                where,
+            )
+        return frozenset(found)
 
     # -- scopes and paths --------------------------------------------------------------
 
@@ -280,20 +313,21 @@ class _Compiler:
             return None
         return ListTarget(path[0], path[1:])
 
+    def mistake(self, text: str, where: DataPath, code: str = BAD_SCOPE) -> None:
+        self.errors.add(
+            ConfigError(code, text, span=self.span(where), config_path=format_path(where))
+        )
+
     def model_path(self, path: ModelPath) -> ModelPath:
         return self.scopes[path[0]] + path[1:]
 
     def check_model_path(self, path: ModelPath, where: DataPath) -> bool:
         """Whether ``path`` starts with a name in scope and is in the model (else reported)."""
         if len(path) < 2 or path[0] not in self.scopes:
-            self.errors.add(
-                ConfigError(
-                    BAD_SCOPE,
-                    f"`{'.'.join(path)}` must start with an item name in scope "
-                    f"({', '.join(sorted(self.scopes))}) and name a field of it",
-                    span=self.span(where),
-                    config_path=format_path(where),
-                )
+            self.mistake(
+                f"`{'.'.join(path)}` must start with an item name in scope "
+                f"({', '.join(sorted(self.scopes))}) and name a field of it",
+                where,
             )
             return False
         if self.check_path is not None:
@@ -383,22 +417,31 @@ class _Compiler:
         choices = dict(spec.choices)
         span = self.span((*where, "notation"))
         file = self.spec.file
+        reading_notation = functools.partial(
+            compile_notation,
+            parts=names,
+            choices=choices,
+            charsets={"x": ANY_PRINTABLE, "y": ANY_PRINTABLE, "z": ANY_PRINTABLE}
+            if spec.any_characters
+            else None,
+            lenient_decimals=file.lenient_decimals,
+        )
         try:
             writing = compile_notation(spec.notation, parts=names, span=span, choices=choices)
-            reading = compile_notation(
-                spec.notation,
-                parts=names,
-                span=span,
-                choices=choices,
-                charsets={"x": ANY_PRINTABLE, "y": ANY_PRINTABLE, "z": ANY_PRINTABLE}
-                if spec.any_characters
-                else None,
-                lenient_decimals=file.lenient_decimals,
-            )
+            reading = reading_notation(spec.notation, span=span)
         except ConfigError as error:
             self.errors.add(error)
             writing = reading = compile_notation("65x", parts=["text"])
             names = ["text"]
+        tolerant = None
+        if spec.tolerant_notation is not None:
+            try:
+                # The same part names give the same captures, so parts read from either.
+                tolerant = reading_notation(
+                    spec.tolerant_notation, span=self.span((*where, "tolerant_notation"))
+                )
+            except ConfigError as error:
+                self.errors.add(error)
         decimal_parts = {
             name for name, part in writing.by_name.items() if getattr(part, "is_decimal", False)
         }
@@ -453,6 +496,9 @@ class _Compiler:
             subfield_part=subfield_part,
             span=self.span(where),
             config_path=format_path(where),
+            tolerant=tolerant,
+            rejoin_lines=spec.rejoin_lines,
+            missing_warning=spec.missing == "warning",
         )
 
     def part(

@@ -11,6 +11,7 @@ the read report. A statement continued over several messages is held until its l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,7 +22,7 @@ from erengine.codecs.leaf import LeafError
 from erengine.codecs.swift.format_plan import GroupPlan, PartPlan, SwiftPlan, TagPlan
 from erengine.codecs.swift.subfields import SubfieldScheme
 from erengine.codecs.swift.tokenizer import SwiftField, SwiftMessage, iter_messages
-from erengine.codecs.swift.values import month_day_near
+from erengine.codecs.swift.values import month_day_near, month_end
 from erengine.errors import DataPosition, ErengineError, ErrorCollector, ParseError, SourceSpan
 from erengine.expr import Expression
 
@@ -32,6 +33,8 @@ TAG_OUT_OF_ORDER = "PRS340"
 TAG_MISSING = "PRS341"
 CHECK_FAILED = "PRS342"
 EXPRESSION_FAILED = "PRS343"
+
+_KEPT_FIELDS = 8
 
 
 @dataclass(slots=True)
@@ -51,6 +54,7 @@ class _MessageState:
     # A field of the message did not read: sums and checks over it would only add noise.
     failed: bool = False
     derived: dict[str, Any] = field(default_factory=dict)  # values derived once per message
+    kept: list[SwiftField] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -86,6 +90,7 @@ class SwiftReader:
         self.held: _Held | None = None
         self.tabs_as_spaces = plan.file.tabs_as_spaces
         self.item_count = 0
+        self.skipped = 0  # messages that made no item (skip_unless_any)
         self.list_counts: dict[str, int] = {}  # items yielded so far, per group
         # Per group: its model list path and the totals it feeds, looked up once.
         self.groups = {
@@ -110,6 +115,9 @@ class SwiftReader:
         if self.held is not None:
             yield self.finish_item(self.held.item)
             self.held = None
+        if self.skipped and self.attach:
+            # Every message skipped, each reported: the file holds no item, truthfully.
+            self.root.setdefault(plan.list_key, [])
         self.errors.raise_if_any()
 
     # -- messages -------------------------------------------------------------------------
@@ -120,16 +128,39 @@ class SwiftReader:
         totals: dict[str, Any] = {total.name: Decimal(0) for total in plan.totals}
         scope: dict[str, Any] = {plan.item_name: item, "totals": totals, "context": self.context}
         state = _MessageState(message, scope)
+        keep = bool(plan.item_slots)  # the first fields, for the warning if it is skipped
         for swift_field in message:
             if swift_field.tag in plan.skip_tags:
                 continue
+            if keep and len(state.kept) < _KEPT_FIELDS:
+                state.kept.append(swift_field)
             yield from self.place(state, swift_field)
         yield from self.close_group(state)
+        if self.plan.item_slots and not state.seen & self.plan.item_slots:
+            self.skip_message(state)
+            return
         yield from self.settle_page(state)
         self.check_mandatory(state)
         self.run_checks(state)
         self.report.records += 1
         yield from self.end_of_message(state)
+
+    def skip_message(self, state: _MessageState) -> None:
+        """``skip_unless_any``: a message without any tag that makes an item is no item."""
+        plan = self.plan
+        self.skipped += 1
+        wanted = ", ".join(
+            f":{slot.tags[0].tag if isinstance(slot, GroupPlan) else slot.tag}:"
+            for index, slot in enumerate(plan.slots)
+            if index in plan.item_slots
+        )
+        held = ", ".join(f"{field.tag} {_shown(field.value)}" for field in state.kept)
+        self.warn(
+            state,
+            None,
+            f"holds none of {wanted}: not a {plan.item_name}, skipped; it held {held} "
+            "(skip_unless_any)",
+        )
 
     def end_of_message(self, state: _MessageState) -> Iterator[ListItem]:
         item = state.scope[self.plan.item_name]
@@ -215,6 +246,14 @@ class SwiftReader:
                 state.one_of_seen.add(slot.one_of)
             self.read_tag(state, swift_field, slot)
             return
+        if self.plan.file.unexpected_tags == "skip":
+            self.warn(
+                state,
+                swift_field,
+                f"is not expected here ({self.expected_after(state)}): skipped, it held "
+                f"{_shown(swift_field.value)} (unexpected_tags: skip)",
+            )
+            return
         self.errors.add(
             self.error(
                 state,
@@ -239,23 +278,30 @@ class SwiftReader:
                 continue
             if slot.one_of is not None and slot.one_of in state.one_of_seen:
                 continue
-            message = state.message
-            alternatives = [
-                f":{other.tag}:"
+            others = [
+                other
                 for other in self.plan.slots
                 if isinstance(other, TagPlan) and slot.one_of and other.one_of == slot.one_of
-            ] or [f":{slot.tag}:"]
-            self.errors.add(
-                self.message_error(
-                    message,
-                    TAG_MISSING,
-                    f"mandatory tag {' or '.join(alternatives)} is missing",
-                    expected=" or ".join(alternatives),
-                    found="no such tag in the message",
-                    span=slot.span,
-                    tag=slot.tag,
+            ] or [slot]
+            alternatives = " or ".join(f":{other.tag}:" for other in others)
+            if any(other.missing_warning for other in others):
+                self.warn(
+                    state,
+                    None,
+                    f"mandatory tag {alternatives} is missing: read without it (missing: warning)",
                 )
-            )
+            else:
+                self.errors.add(
+                    self.message_error(
+                        state.message,
+                        TAG_MISSING,
+                        f"mandatory tag {alternatives} is missing",
+                        expected=alternatives,
+                        found="no such tag in the message",
+                        span=slot.span,
+                        tag=slot.tag,
+                    )
+                )
             if slot.one_of is not None:
                 state.one_of_seen.add(slot.one_of)
 
@@ -310,6 +356,8 @@ class SwiftReader:
             value = value.replace("\t", " ")
             swift_field = swift_field._replace(value=value)
         match = tag.reading.pattern.fullmatch(value)
+        if match is None and (tag.tolerant is not None or tag.rejoin_lines):
+            match, swift_field = self.tolerated(state, swift_field, tag)
         if match is None:
             try:
                 message.read_field(swift_field, tag.reading)  # raises, naming the failing part
@@ -331,6 +379,49 @@ class SwiftReader:
                     self.split(tag.subfields, text, scope)
             return
         self.read_carefully(state, swift_field, tag, groups)
+
+    def tolerated(
+        self, state: _MessageState, swift_field: SwiftField, tag: TagPlan
+    ) -> tuple[re.Match[str] | None, SwiftField]:
+        """A field its notation refuses, read under the format's tolerances (reported)."""
+        value = swift_field.value
+        notations = [notation for notation in (tag.reading, tag.tolerant) if notation]
+        tries = [(notation, value) for notation in notations[1:]]
+        if tag.rejoin_lines and "\n" in value:
+            tries += [(notation, value.replace("\n", "", 1)) for notation in notations]
+        for notation, text in tries:
+            match = notation.pattern.fullmatch(text)
+            if match is None:
+                continue
+            try:
+                state.message.read_field(swift_field, tag.reading)
+                problem = "does not fit"
+            except ParseError as error:
+                problem = error.message
+            how = [f"notation {notation.source!r}"] if notation is not tag.reading else []
+            if text != value:
+                how.insert(0, "its first line break removed")
+            self.warn(
+                state,
+                swift_field,
+                f"{problem}: found {value!r}, read with {' and '.join(how)} "
+                f"(tolerance of {self.plan.name})",
+            )
+            return match, swift_field._replace(value=text)
+        return None, swift_field
+
+    def warn(self, state: _MessageState, swift_field: SwiftField | None, text: str) -> None:
+        """A tolerance applied: reported with file, line, message and tag."""
+        message = state.message
+        if swift_field is None:
+            where = f"{self.file_name}:{message.line} message#{message.index}"
+        else:
+            position = message.position(swift_field)
+            where = (
+                f"{self.file_name}:{position.line}:{position.column} message#{message.index} "
+                f":{swift_field.tag}:"
+            )
+        self.report.warnings.append(f"{where} {text}")
 
     def read_quickly(self, tag: TagPlan, groups: tuple[Any, ...], scope: dict[str, Any]) -> bool:
         """Every part decoded and stored; False at the first that does not decode."""
@@ -383,6 +474,11 @@ class SwiftReader:
                 else:
                     value = part.decode(text)
             except (LeafError, ArithmeticError) as problem:
+                value = self.month_end(state, swift_field, part, text)
+                if value is not None:
+                    decoded[part.name] = value
+                    part.store and part.store(scope, value)
+                    continue
                 state.failed = True
                 expected = problem.expected if isinstance(problem, LeafError) else "a number"
                 self.errors.add(
@@ -422,6 +518,22 @@ class SwiftReader:
             text = groups[tag.subfield_part]
             if text:
                 self.split(tag.subfields, text, scope)
+
+    def month_end(
+        self, state: _MessageState, swift_field: SwiftField, part: PartPlan, text: str
+    ) -> Any:
+        """``impossible_dates: month_end``: a day past the month's end read as its last day."""
+        if self.plan.file.impossible_dates != "month_end" or part.near is not None:
+            return None
+        value = month_end(part.codec, text)
+        if value is not None:
+            self.warn(
+                state,
+                swift_field,
+                f"part {part.name} {text!r} is a day past its month's end; read as "
+                f"{value.isoformat()}, the month's last day (impossible_dates: month_end)",
+            )
+        return value
 
     def join_text(self, part: PartPlan, value: Any, scope: dict[str, Any]) -> None:
         """A repeated tag's text after the text of its earlier occurrences."""
@@ -563,6 +675,11 @@ class SwiftReader:
             found=found,
             span=part.span if part is not None else None,
         )
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """A field's text in a warning: quoted, shortened when long."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _merge_page(held: dict[str, Any], page: dict[str, Any]) -> None:

@@ -7,13 +7,15 @@ are the conversions only SWIFT needs. A decimal part (``15d``) is a ``Decimal`` 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from erengine.codecs.leaf import LeafCodec, LeafError, parse_leaf_spec
+from erengine.codecs.leaf import DateCodec, LeafCodec, LeafError, parse_leaf_spec
 
 _IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
 _BIC = re.compile(r"[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?")
@@ -92,6 +94,43 @@ def month_day_near(text: str, anchor: dt.date) -> dt.date:
 
 
 _HALF_YEAR = 183
+
+_DATE_CODES = {"%Y": r"(?P<Y>[0-9]{4})", "%y": r"(?P<y>[0-9]{2})", "%m": r"(?P<m>[0-9]{2})",
+               "%d": r"(?P<d>[0-9]{2})"}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=64)
+def _date_pattern(pattern: str) -> re.Pattern[str] | None:
+    pieces = re.split(r"(%[a-zA-Z])", pattern)
+    if not {"%m", "%d"} <= set(pieces) or not {"%Y", "%y"} & set(pieces):
+        return None
+    regex = []
+    for piece in pieces:
+        if piece.startswith("%") and piece not in _DATE_CODES:
+            return None  # names of months, times ...: not a plain numeric date
+        regex.append(_DATE_CODES.get(piece) or re.escape(piece))
+    return re.compile("".join(regex))
+
+
+def month_end(codec: LeafCodec, text: str) -> dt.date | None:
+    """The last day of the month when ``text`` is a date of ``codec`` whose day is past its
+    month's end (``160230``: 30 February), else None. Only a day up to 31 is taken so: any
+    other text that is no date stays an error."""
+    if not isinstance(codec, DateCodec) or codec.part != "date":
+        return None
+    shape = _date_pattern(codec.pattern)
+    found = shape.fullmatch(text.strip()) if shape is not None else None
+    if found is None:
+        return None
+    values = found.groupdict()
+    year = int(values["Y"]) if values.get("Y") else 2000 + int(values["y"])
+    month, day = int(values["m"]), int(values["d"])
+    if not 1 <= month <= 12:
+        return None
+    last = calendar.monthrange(year, month)[1]
+    if not last < day <= 31:
+        return None
+    return dt.date(year, month, last)
 
 
 SWIFT_LEAF_CODECS = {

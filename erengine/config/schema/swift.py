@@ -170,6 +170,22 @@ class SwiftTagSpec(Strict):
         description="Free-text sets x, y and z take any printable character (umlauts, Latin-2 "
         "text) on read; writing still spells them in the SWIFT set.",
     )
+    missing: Literal["error", "warning"] = Field(
+        default="error",
+        description="A mandatory tag that is absent: `warning` reads the message without it "
+        "and reports that (a statement cut off before its closing balance).",
+    )
+    tolerant_notation: str | None = Field(
+        default=None,
+        description="A wider notation with the same parts, read when the field does not fit "
+        "`notation` and reported as a warning (a 10-digit statement number, amounts padded "
+        "past 15); writing keeps `notation`.",
+    )
+    rejoin_lines: bool = Field(
+        default=False,
+        description="A field that does not fit is read again with its first line break "
+        "removed (a first line wrapped in the middle of a value), reported as a warning.",
+    )
 
     @model_validator(mode="after")
     def _list_needs_name(self) -> SwiftTagSpec:
@@ -262,6 +278,17 @@ class SwiftFileSpec(Strict):
         default_factory=list,
         description="Tags ignored wherever they stand, e.g. the non-SWIFT `NS`.",
     )
+    impossible_dates: Literal["refuse", "month_end"] = Field(
+        default="refuse",
+        description="A date whose day is past its month's end (`160230`, German banks' value "
+        "dates counted in 30-day months): `month_end` reads the month's last day and reports "
+        "a warning with the text found.",
+    )
+    unexpected_tags: Literal["refuse", "skip"] = Field(
+        default="refuse",
+        description="A tag not expected where it stands: `skip` leaves it out and reports a "
+        "warning with its text (a tag mangled in a damaged file).",
+    )
 
 
 class SwiftPagesSpec(Strict):
@@ -293,6 +320,12 @@ class SwiftMessageSpec(Strict):
     checks: list[SwiftCheckSpec] = Field(default_factory=list)
     pages: SwiftPagesSpec | None = Field(
         default=None, description="Join statements split over several messages (:28C: pages)."
+    )
+    skip_unless_any: list[str] = Field(
+        default_factory=list,
+        description="A message holding none of these tags makes no item: it is skipped and "
+        "reported as a warning with what it held (a file of loose balance lines). Must list "
+        "the first tag of every group, whose items stream before the message ends.",
     )
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from erengine.codecs.leaf import LeafError
 from erengine.codecs.swift import compile_notation
 from erengine.codecs.swift.subfields import SubfieldScheme, compile_key_pattern
-from erengine.codecs.swift.values import SwiftDecimalCodec, month_day_near, swift_leaf
+from erengine.codecs.swift.values import SwiftDecimalCodec, month_day_near, month_end, swift_leaf
 from erengine.errors import DataPosition, ParseError
 
 AT = DataPosition(file="f.sta", line=1, column=5)
@@ -98,3 +98,26 @@ def test_the_splitter_loses_no_character(text: str) -> None:
     leading, pieces = scheme.split(text)
     rebuilt = leading + "".join(f"?{key}{value}" for key, value in pieces)
     assert rebuilt == text
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "expected"),
+    [
+        ("%y%m%d", "160230", dt.date(2016, 2, 29)),
+        ("%y%m%d", "150231", dt.date(2015, 2, 28)),
+        ("%Y-%m-%d", "2024-04-31", dt.date(2024, 4, 30)),
+        ("%y%m%d", "160229", None),  # a real date: nothing to tolerate
+        ("%y%m%d", "160232", None),  # no month has a 32nd
+        ("%y%m%d", "161330", None),  # no 13th month
+        ("%y%m%d", "16023", None),
+        ("%m%d", "0230", None),  # no year: not a whole date
+    ],
+)
+def test_month_end_takes_only_a_day_past_the_month(
+    pattern: str, text: str, expected: dt.date | None
+) -> None:
+    assert month_end(swift_leaf(f"date('{pattern}')", decimal=False), text) == expected
+
+
+def test_month_end_is_for_dates_only() -> None:
+    assert month_end(swift_leaf("integer()", decimal=False), "160230") is None

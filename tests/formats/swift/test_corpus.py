@@ -1,6 +1,6 @@
 """Every MT940/MT942 sample of the shared corpus through the shipped formats, compared with
 what other parsers made of it (wolph `mt940`, `mt940-rs`). docs/mt940.md lists each file
-that is refused on purpose and each deliberate difference."""
+read under a tolerance (with its warnings) and each deliberate difference."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ DUTCH = ("abnamro", "-ing.", "knab", "rabobank-iban", "sns", "generic")
 
 
 def format_for(name: str) -> str:
+    if name in TOLERATED and name not in FEBRUARY_30:
+        return "mt940-de-lenient@^1"
     if "mt942" in name:
         return "mt942@^1"
     if "triodos" in name:
@@ -33,16 +35,46 @@ def format_for(name: str) -> str:
     return "mt940-de@^1"
 
 
-# Samples refused on purpose, with the first error's code: each is explained in docs/mt940.md.
-REFUSED = {
-    "wolph-betterplace-amount_formats.sta": "PRS340",
-    "wolph-betterplace-sepa_snippet_broken.sta": "PRS340",
-    "wolph-self-february_30.sta": "PRS330",
-    "wolph-self-gv_codes.sta": "PRS341",
-    "wolph-self-long_statement_number.sta": "PRS322",
-    "wolph-self-sparkassen.sta": "PRS320",
-    "wolph-self-transaction_details_wrapped.sta": "PRS330",
-    "wolph-self-wrapped_timestamp.sta": "PRS330",
+FEBRUARY_30 = (
+    "wolph-self-february_30.sta",
+    "wolph-self-transaction_details_wrapped.sta",
+    "wolph-self-wrapped_timestamp.sta",
+)
+_DATE = ":61: part value_date '160230' is a day past its month's end; read as 2016-02-29"
+_NO_CLOSING = "mandatory tag :62F: or :62M: is missing: read without it"
+
+# Samples read only under a tolerance, with the warnings it must report (file, line, tag and
+# what was found; each explained in docs/mt940.md): never read silently.
+TOLERATED = {
+    **{
+        name: [f"{name}:{line}:5 message#1 {_DATE}"]
+        for name, line in zip(FEBRUARY_30, (6, 6, 5), strict=True)
+    },
+    "wolph-self-gv_codes.sta": [f"wolph-self-gv_codes.sta:1 message#1 {_NO_CLOSING}"],
+    "wolph-self-long_statement_number.sta": [
+        ":3:5 message#1 :28: part statement_number (5n) is too long: found '1810118101', "
+        "read with notation '10n[/5n]'",
+        ":4:6 message#1 :60F: part amount (15d) is too long",
+        ":5:6 message#1 :62F: part amount (15d) is too long",
+    ],
+    "wolph-self-sparkassen.sta": [
+        ":1:5 message#1 :61: part amount (15d) is missing: found '1811261126CR\\n30,00N062NONREF', "
+        "read with its first line break removed",
+        *(f":1 message#1 mandatory tag {tag} is missing" for tag in (":20:", ":25:")),
+        ":1 message#1 mandatory tag :28C: or :28: is missing",
+        ":1 message#1 mandatory tag :60F: or :60M: is missing",
+        f":1 message#1 {_NO_CLOSING}",
+    ],
+    "wolph-betterplace-amount_formats.sta": [
+        *(f":{line}:6 message#1 :60F: is not expected here" for line in range(2, 7)),
+        ":1 message#1 holds none of :20:, :25:, :61:: not a statement, skipped; it held "
+        "60F 'C100318EUR380115,12'",
+    ],
+    "wolph-betterplace-sepa_snippet_broken.sta": [
+        ":6:5 message#1 :25: is not expected here (one of :62F:, :62M:, :64:, :65:, :86:): "
+        "skipped, it held '166?00GUTSCHRIFT?100399",
+        "check balance failed: expected 817646.54, found 1125250.4",
+    ],
 }
 
 
@@ -55,9 +87,13 @@ def samples(corpus: Path) -> list[Path]:
 
 
 def read(engine: Engine, path: Path) -> dict[str, Any]:
+    return read_with_warnings(engine, path)[0]
+
+
+def read_with_warnings(engine: Engine, path: Path) -> tuple[dict[str, Any], list[str]]:
     compiled = engine.format(format_for(path.name))
-    data, _ = compiled.read_document(io.BytesIO(path.read_bytes()), file_name=path.name)
-    return data
+    data, report = compiled.read_document(io.BytesIO(path.read_bytes()), file_name=path.name)
+    return data, report.warnings
 
 
 def signed(entry: dict[str, Any]) -> Decimal:
@@ -84,23 +120,41 @@ def engine() -> Engine:
     return Engine.from_folders()
 
 
-def test_every_sample_reads_or_is_refused_as_documented(corpus: Path, engine: Engine) -> None:
+def test_every_sample_reads(corpus: Path, engine: Engine) -> None:
     outcomes: dict[str, str] = {}
     for path in samples(corpus):
         try:
             read(engine, path)
             outcomes[path.name] = "read"
         except ErengineError as error:
-            outcomes[path.name] = flatten(error)[0].code
-    expected = {path.name: REFUSED.get(path.name, "read") for path in samples(corpus)}
-    assert outcomes == expected
+            outcomes[path.name] = str(flatten(error)[0])
+    assert outcomes == {path.name: "read" for path in samples(corpus)}
+    assert len(outcomes) == 32
+
+
+@pytest.mark.parametrize("name", sorted(TOLERATED))
+def test_a_tolerance_reports_what_it_found(corpus: Path, engine: Engine, name: str) -> None:
+    _, warnings = read_with_warnings(engine, corpus / "mt940" / name)
+    for expected in TOLERATED[name]:
+        assert any(expected in warning for warning in warnings), (expected, warnings)
+
+
+@pytest.mark.parametrize("name", sorted(TOLERATED))
+def test_the_strict_formats_refuse_the_tolerated_samples(
+    corpus: Path, engine: Engine, name: str
+) -> None:
+    strict = "mt940@^1" if name in FEBRUARY_30 else "mt940-de@^1"
+    with pytest.raises(ErengineError):
+        engine.format(strict).read_document(
+            io.BytesIO((corpus / "mt940" / name).read_bytes()), file_name=name
+        )
 
 
 def test_entries_match_the_wolph_parser(corpus: Path, engine: Engine) -> None:
     compared = 0
     for path in samples(corpus):
         other = path.with_name(path.stem + ".expected.wolph-mt940.json")
-        if path.name in REFUSED or not other.exists():
+        if not other.exists():
             continue
         theirs = json.loads(other.read_text(encoding="utf-8"))["transactions"]
         ours = [entry for s in read(engine, path)["statements"] for entry in s.get("entries", [])]
@@ -113,14 +167,14 @@ def test_entries_match_the_wolph_parser(corpus: Path, engine: Engine) -> None:
             assert signed(mine) == theirs_signed, path.name
             assert mine["value_date"].isoformat() == their["date"], path.name
         compared += 1
-    assert compared >= 10
+    assert compared >= 18
 
 
 def test_statements_and_balances_match_mt940_rs(corpus: Path, engine: Engine) -> None:
     compared = 0
     for path in samples(corpus):
         other = path.with_name(path.stem + ".expected.mt940-rs.json")
-        if path.name in REFUSED or not other.exists():
+        if not other.exists():
             continue
         theirs = joined_pages(json.loads(other.read_text(encoding="utf-8")))
         ours = read(engine, path)["statements"]

@@ -319,3 +319,27 @@ def test_any_text_writes_or_is_refused_with_a_validation_error(
         return
     again, _ = read(compiled, written)
     assert len(again["statements"][0]["entries"]) == 2
+
+
+def test_skip_unless_any_must_name_each_group_first_tag(tmp_path: Path) -> None:
+    """A group's items stream before the message ends, so they cannot be taken back."""
+    (tmp_path / "partial.yaml").write_text(
+        "kind: format\nname: partial-mt940\nversion: 1.0.0\nextends: mt940@^1\n"
+        "message: {skip_unless_any: ['20', '99']}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ErengineError) as caught:
+        Engine.from_folders([tmp_path]).format("partial-mt940@^1")
+    messages = [problem.message for problem in flatten(caught.value)]
+    assert any(":61:, the first tag of group `entry`" in message for message in messages)
+    assert any("tags the message does not have: 99" in message for message in messages)
+
+
+def test_a_tolerated_statement_writes_strict_swift() -> None:
+    """Read under a tolerance (10-digit :28C:), written by the notation SWIFT gives."""
+    lenient = ENGINE.format("mt940-de-lenient@^1")
+    document, warnings = read(lenient, STATEMENT.replace(b":28C:12/1", b":28C:1810118101/1"))
+    assert document["statements"][0]["electronic_sequence"] == 1810118101
+    assert "read with notation '10n[/5n]'" in warnings[0]
+    with pytest.raises(ValidationError):
+        write(lenient, document)
