@@ -582,16 +582,44 @@ def _job_options(command: argparse.ArgumentParser) -> None:
         help="folder of the run ledger, transport ledger and archive "
         "(default: ERENGINE_DATA_DIR, else the user's data folder)",
     )
+    command.add_argument(
+        "--ledger",
+        metavar="URL",
+        help="the run ledger: postgresql://USER@HOST:PORT/DBNAME or sqlite:///PATH (default: "
+        f"{LEDGER_URL_ENV}, else runs.sqlite in the data folder); the PostgreSQL password "
+        f"from the variable {LEDGER_PASSWORD_ENV} names, or libpq's PGPASSWORD",
+    )
     command.add_argument("--json", action="store_true", help="print results as JSON")
     _common(command)
 
 
-def _job_context(args: argparse.Namespace, *, with_log: bool = False) -> Any:
-    from erengine.jobs import RunContext  # noqa: PLC0415
+LEDGER_URL_ENV = "ERENGINE_LEDGER_URL"
+LEDGER_PASSWORD_ENV = "ERENGINE_LEDGER_PASSWORD_ENV"  # noqa: S105 (a variable name)
 
-    context = RunContext(log=_log_json_line) if with_log else RunContext()
+
+def _job_context(args: argparse.Namespace, *, with_log: bool = False) -> Any:
+    """The run context of a job command; its events name the run ledger (never a password)."""
+    from erengine.jobs import RunContext  # noqa: PLC0415
+    from erengine.jobs.database import DatabaseUrl  # noqa: PLC0415
+
+    context = RunContext()
     if args.data_dir is not None:
         context.data_dir = args.data_dir
+    url = args.ledger or os.environ.get(LEDGER_URL_ENV)
+    if url:
+        try:
+            context.ledger_url = DatabaseUrl.parse(url, Path.cwd())
+        except ValueError as exc:  # a bad option: exit as argparse does
+            print(
+                f"erengine: --ledger / {LEDGER_URL_ENV}: {exc} (the ledger's password comes "
+                f"from the variable {LEDGER_PASSWORD_ENV} names)",
+                file=sys.stderr,
+            )
+            raise SystemExit(EXIT_USAGE) from None
+        context.ledger_password_env = os.environ.get(LEDGER_PASSWORD_ENV)
+    if with_log:
+        label = context.run_ledger_url.label
+        context.log = lambda event: _log_json_line({**event, "ledger": label})
     return context
 
 
@@ -639,10 +667,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_jobs_list(args: argparse.Namespace) -> int:
-    from erengine.jobs import RunLedger, list_jobs  # noqa: PLC0415
+    from erengine.jobs import list_jobs  # noqa: PLC0415
 
     jobs = list_jobs([Path(folder) for folder in args.catalog])
-    with RunLedger(_job_context(args).run_ledger_path) as ledger:
+    with _job_context(args).open_run_ledger() as ledger:
         rows: list[dict[str, Any]] = []
         for job in jobs:
             last = ledger.runs(job.name, limit=1)
@@ -668,9 +696,7 @@ def _cmd_jobs_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_jobs_status(args: argparse.Namespace) -> int:
-    from erengine.jobs import RunLedger  # noqa: PLC0415
-
-    with RunLedger(_job_context(args).run_ledger_path) as ledger:
+    with _job_context(args).open_run_ledger() as ledger:
         latest: dict[str, Any] = {}
         for run in ledger.runs(args.job):  # newest first: the first of each job is its last
             latest.setdefault(run.job, run)
@@ -688,12 +714,11 @@ def _cmd_jobs_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_jobs_history(args: argparse.Namespace) -> int:
-    from erengine.jobs import RunLedger  # noqa: PLC0415
-
-    with RunLedger(_job_context(args).run_ledger_path) as ledger:
+    with _job_context(args).open_run_ledger() as ledger:
         runs = [
             {
                 **run.to_dict(),
+                "ledger": ledger.url.label,
                 "steps": ledger.steps(run.id),
                 "deliveries": ledger.deliveries(run.id),
             }
@@ -702,6 +727,7 @@ def _cmd_jobs_history(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(runs, indent=2))
         return EXIT_OK
+    print(f"ledger {ledger.url.label}")
     for run in runs:
         print(
             f"run {run['id']} {run['job']}@{run['job_version']} {run['batch']}: {run['state']} "

@@ -240,6 +240,12 @@ class TransportError(ErengineError):
         return data
 
 
+class JobError(ErengineError):
+    """A job run cannot go on: a stored file changed, a batch is in another state, ..."""
+
+    kind = "job"
+
+
 class Evaluable(Protocol):
     """Anything with ``evaluate(scope)``: compiled expressions (kept free of an import cycle)."""
 

@@ -1,9 +1,9 @@
 """What every job run shares: where its state lives, who started it, and how it reports.
 
-The data folder holds ``runs.sqlite`` (the run ledger), ``ledger.sqlite`` (the transport's
-ledger, shared with ``erengine sftp``), ``runs/JOB/`` (generated files, picked-up
-statements) and the archive. Transport errors are turned into ``TransportError`` here, the
-one place that sees both hierarchies.
+The data folder holds ``runs.sqlite`` (the run ledger, unless ``ledger_url`` names another
+one, e.g. on PostgreSQL), ``ledger.sqlite`` (the transport's ledger, shared with ``erengine
+sftp``), ``runs/JOB/`` (generated files, picked-up statements) and the archive. Transport
+errors are turned into ``TransportError`` here, the one place that sees both hierarchies.
 """
 
 from __future__ import annotations
@@ -26,19 +26,24 @@ from erengine_sftp import (
     data_folder,
 )
 
-from erengine.errors import ErengineError, TransportError
+from erengine.errors import JobError, TransportError
+from erengine.jobs.database import DatabaseUrl
 from erengine.jobs.ledger import RunLedger
+
+__all__ = [
+    "EventLog",
+    "JobError",
+    "ReceiptArchive",
+    "RunContext",
+    "StepHook",
+    "started_by",
+    "transport_errors",
+]
 
 EventLog = Callable[[Mapping[str, Any]], None]
 """Told each event of a run as a flat mapping (the CLI prints them as JSON lines)."""
 StepHook = Callable[[str], None]
 """Told each step after it is durable; tests inject crashes here."""
-
-
-class JobError(ErengineError):
-    """A run cannot go on: a stored file changed, a batch is in another state, ..."""
-
-    kind = "job"
 
 
 def started_by(how: str) -> str:
@@ -64,10 +69,25 @@ class RunContext:
     started_by: str = field(default_factory=lambda: started_by("cli"))
     log: EventLog = lambda _event: None
     step_hook: StepHook = lambda _step: None
+    ledger_url: DatabaseUrl | None = None
+    """The run ledger; None: ``runs.sqlite`` in the data folder."""
+    ledger_password_env: str | None = None
+    """The environment variable holding a PostgreSQL ledger's password, if one is named."""
 
     @property
     def run_ledger_path(self) -> Path:
+        """The default run ledger's file: ``runs.sqlite`` in the data folder."""
         return self.data_dir / "runs.sqlite"
+
+    @property
+    def run_ledger_url(self) -> DatabaseUrl:
+        if self.ledger_url is not None:
+            return self.ledger_url
+        path = str(self.run_ledger_path)
+        return DatabaseUrl("sqlite", path, path)
+
+    def open_run_ledger(self) -> RunLedger:
+        return RunLedger(self.run_ledger_url, password_env=self.ledger_password_env)
 
     @property
     def transport_ledger_path(self) -> Path:
@@ -82,7 +102,7 @@ class RunContext:
         return ReceiptArchive(settings.folder or self.data_dir / "archive", settings.retention_days)
 
     def open_ledgers(self) -> tuple[RunLedger, Ledger]:
-        return RunLedger(self.run_ledger_path), Ledger(self.transport_ledger_path)
+        return self.open_run_ledger(), Ledger(self.transport_ledger_path)
 
 
 @contextmanager

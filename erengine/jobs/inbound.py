@@ -67,7 +67,7 @@ def run_inbound(job: JobDefinition, context: RunContext) -> InboundResult:
     with transport_errors():
         endpoint = _with_job_settings(load_endpoint(job.path(spec.endpoint)), spec)
     run_ledger, transport_ledger = context.open_ledgers()
-    with job_lock(context.data_dir / "locks", job.name), run_ledger, transport_ledger:
+    with run_ledger, job_lock(run_ledger, job.name), transport_ledger:
         run = run_ledger.start_pickup(identity)
         consumer = _StatementWriter(job, formats, context, run_ledger, run.id)
         picker = Picker(

@@ -1,36 +1,63 @@
-"""The run ledger: what each job run did, step by step (SQLite, ``runs.sqlite``).
+"""The run ledger: what each job run did, step by step.
+
+By default a SQLite file (``runs.sqlite`` in the data folder); given a URL, a PostgreSQL
+database that several machines may share (``erengine.jobs.database`` connects to both and
+turns their errors into ``TRN3xx``). The same statements run on both: ids come back with
+``RETURNING``, replacements are ``INSERT … ON CONFLICT … DO UPDATE``, and a transaction is
+``BEGIN IMMEDIATE`` on SQLite (one writer at a time) and an ordinary one on PostgreSQL.
 
 Outbound runs are keyed by job and batch (the business period or an explicit batch id); the
 UNIQUE key is what makes "one file per batch" hold across reruns, crashes and two runs at
-once. A run's ``state`` is the last step that completed: ``generated → archived →
-delivered``; a failure leaves the state where it was and sets ``error``, so the next run
-resumes at the failed step. Every commit is fsynced (``synchronous=FULL``): each one
-precedes an act that cannot be taken back (sending a file, acknowledging a statement).
+once, on one machine or several: the run that records a batch second is refused
+(``JOB106``) and sends nothing. A run's ``state`` is the last step that completed:
+``generated → archived → delivered``; a failure leaves the state where it was and sets
+``error``, so the next run resumes at the failed step. Every commit is durable (SQLite
+``synchronous=FULL``; PostgreSQL's commit): each one precedes an act that cannot be taken
+back (sending a file, acknowledging a statement).
 
 The scheduler keeps each job's last handled firing in ``schedule``.
 
 Inbound runs get one row per pickup; ``statements`` holds each statement handed to its
 outputs, keyed by job and sha256, which is what keeps a redelivered file from being written
-twice, with the format (name@version) and config sha256 that read it. A ledger written before
-those two columns existed gets them when it is opened (older rows have none).
+twice, with the format (name@version) and config sha256 that read it.
+
+``ledger_schema`` holds the schema version. Opening a ledger creates the tables of a new one
+at ``SCHEMA_VERSION``, or brings an older one up to it, step by step (``_MIGRATIONS``); a
+``runs.sqlite`` from before the version table is version 1. A ledger newer than this
+erengine is refused (``JOB107``) rather than written wrongly.
+
+On PostgreSQL the ledger also holds its users' locks (``advisory_lock``): session-level
+advisory locks, which the server frees when the connection goes, so a killed process never
+leaves a stale one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from erengine.errors import JobError, TransportError
+from erengine.jobs.database import Database, DatabaseUrl, connect
+
 RunState = Literal["generated", "archived", "delivered", "running", "finished", "failed"]
 
+SCHEMA_VERSION = 2
+"""1: the tables of the first release; 2: ``statements.format`` and ``format_sha256``."""
+
+# One schema text for both databases; only the generated ids differ (SQLite's INTEGER PRIMARY
+# KEY is the row id). Other integers are BIGINT: SQLite stores them alike.
 _SCHEMA = """
+CREATE TABLE IF NOT EXISTS ledger_schema (
+    version INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY,
+    id {id_column},
     job TEXT NOT NULL,
     job_version TEXT NOT NULL,
     job_sha256 TEXT NOT NULL,
@@ -42,7 +69,7 @@ CREATE TABLE IF NOT EXISTS runs (
     message_id TEXT,
     stored_path TEXT,
     output_sha256 TEXT,
-    output_size INTEGER,
+    output_size BIGINT,
     format TEXT NOT NULL,
     format_sha256 TEXT NOT NULL,
     input_digest TEXT,
@@ -53,14 +80,14 @@ CREATE TABLE IF NOT EXISTS runs (
     UNIQUE (job, direction, batch)
 );
 CREATE TABLE IF NOT EXISTS run_steps (
-    id INTEGER PRIMARY KEY,
-    run_id INTEGER NOT NULL REFERENCES runs(id),
+    id {id_column},
+    run_id BIGINT NOT NULL REFERENCES runs(id),
     step TEXT NOT NULL,
     at TEXT NOT NULL,
     detail TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS run_sources (
-    run_id INTEGER NOT NULL REFERENCES runs(id),
+    run_id BIGINT NOT NULL REFERENCES runs(id),
     path TEXT NOT NULL,
     sha256 TEXT NOT NULL
 );
@@ -68,11 +95,11 @@ CREATE TABLE IF NOT EXISTS run_records (
     job TEXT NOT NULL,
     record_id TEXT NOT NULL,
     record_sha256 TEXT NOT NULL,
-    run_id INTEGER NOT NULL REFERENCES runs(id),
+    run_id BIGINT NOT NULL REFERENCES runs(id),
     UNIQUE (job, record_id)
 );
 CREATE TABLE IF NOT EXISTS run_deliveries (
-    run_id INTEGER NOT NULL REFERENCES runs(id),
+    run_id BIGINT NOT NULL REFERENCES runs(id),
     endpoint TEXT NOT NULL,
     remote_path TEXT NOT NULL,
     status TEXT NOT NULL,
@@ -86,7 +113,7 @@ CREATE TABLE IF NOT EXISTS statements (
     sha256 TEXT NOT NULL,
     endpoint TEXT NOT NULL,
     remote_path TEXT NOT NULL,
-    run_id INTEGER NOT NULL REFERENCES runs(id),
+    run_id BIGINT NOT NULL REFERENCES runs(id),
     outputs TEXT NOT NULL,
     at TEXT NOT NULL,
     format TEXT,
@@ -99,8 +126,37 @@ CREATE TABLE IF NOT EXISTS schedule (
 );
 """
 
-# Columns added after the first release: (table, column, type), added when missing.
-_ADDED_COLUMNS = (("statements", "format", "TEXT"), ("statements", "format_sha256", "TEXT"))
+# The tables of version 1: a ledger with any of them is not new.
+_TABLES = (
+    "runs",
+    "run_steps",
+    "run_sources",
+    "run_records",
+    "run_deliveries",
+    "statements",
+    "schedule",
+)
+_ID_COLUMN = {
+    "sqlite": "INTEGER PRIMARY KEY",
+    "postgresql": "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+}
+_TABLE_EXISTS = {
+    "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+    "postgresql": "SELECT 1 FROM information_schema.tables "
+    "WHERE table_schema = current_schema() AND table_name = ?",
+}
+
+
+def _add_statement_formats(db: Database) -> None:
+    # "When missing": a runs.sqlite opened by 6ac0ca9 (before the version table) has them.
+    present = _columns(db, "statements")
+    for column in ("format", "format_sha256"):
+        if column not in present:
+            db.execute(f"ALTER TABLE statements ADD COLUMN {column} TEXT")
+
+
+_MIGRATIONS: Mapping[int, Callable[[Database], None]] = {2: _add_statement_formats}
+"""What brings a ledger of version N-1 to version N, inside the opening transaction."""
 
 
 def utc_now() -> str:
@@ -204,20 +260,20 @@ _RUN_COLUMNS = (
 
 
 class RunLedger:
-    """Open (and create) the run ledger at ``path``; use as a context manager."""
+    """Open (and create) the run ledger at ``location`` (a SQLite file, or a database URL;
+    a PostgreSQL password from the variable ``password_env``); use as a context manager."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit: each statement commits alone unless inside _transaction.
-        self._db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
-        for table, column, kind in _ADDED_COLUMNS:
-            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
-            if column not in present:
-                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    def __init__(self, location: DatabaseUrl | Path, *, password_env: str | None = None) -> None:
+        if isinstance(location, Path):
+            location = DatabaseUrl("sqlite", str(location), str(location))
+        self.url = location
+        # Each statement commits alone unless inside a transaction.
+        self._db = connect(location, password_env=password_env, create=True)
+        try:
+            self._prepare_schema()
+        except BaseException:
+            self._db.close()
+            raise
 
     def __enter__(self) -> RunLedger:
         return self
@@ -263,14 +319,16 @@ class RunLedger:
         sources: Iterable[tuple[Path, str]],
         records: Iterable[SourceRecord],
     ) -> Run:
-        """The run's first row, its sources and its records, in one transaction."""
+        """The run's first row, its sources and its records, in one transaction. JOB106 when
+        another run recorded this batch meanwhile: that run's file is the batch's one."""
         now = utc_now()
-        with self._transaction():
+        with self._db.transaction():
             cursor = self._db.execute(
                 "INSERT INTO runs (job, job_version, job_sha256, direction, batch, state, "
                 "sequence, file_name, message_id, stored_path, output_sha256, output_size, "
                 "format, format_sha256, input_digest, started_by, started_at, updated_at) "
-                "VALUES (?, ?, ?, 'outbound', ?, 'generated', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, 'outbound', ?, 'generated', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (job, direction, batch) DO NOTHING RETURNING id",
                 (
                     identity.job,
                     identity.job_version,
@@ -290,12 +348,20 @@ class RunLedger:
                     now,
                 ),
             )
-            run_id = int(cursor.lastrowid or 0)
-            self._db.executemany(
+            inserted = cursor.fetchone()
+            if inserted is None:
+                raise JobError(
+                    "JOB106",
+                    f"batch {batch} of job {identity.job} was recorded by another run at the "
+                    "same time; this run sends nothing",
+                    hint="the other run delivers the batch; `erengine jobs status` shows it",
+                )
+            (run_id,) = inserted
+            self._db.execute_many(
                 "INSERT INTO run_sources (run_id, path, sha256) VALUES (?, ?, ?)",
                 [(run_id, str(path), sha256) for path, sha256 in sources],
             )
-            self._db.executemany(
+            self._db.execute_many(
                 "INSERT INTO run_records (job, record_id, record_sha256, run_id) "
                 "VALUES (?, ?, ?, ?)",
                 [(identity.job, r.record_id, r.sha256, run_id) for r in records],
@@ -308,7 +374,7 @@ class RunLedger:
     def advance(self, run_id: int, state: RunState, detail: Mapping[str, Any]) -> None:
         """Record a completed step; clears an earlier failure."""
         now = utc_now()
-        with self._transaction():
+        with self._db.transaction():
             self._db.execute(
                 "UPDATE runs SET state = ?, error = NULL, updated_at = ? WHERE id = ?",
                 (state, now, run_id),
@@ -317,10 +383,13 @@ class RunLedger:
 
     def record_delivery(self, run_id: int, receipt: DeliveryRecord) -> None:
         now = utc_now()
-        with self._transaction():
+        with self._db.transaction():
             self._db.execute(
-                "INSERT OR REPLACE INTO run_deliveries (run_id, endpoint, remote_path, status, "
-                "archived_path, host_key_fingerprint, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO run_deliveries (run_id, endpoint, remote_path, status, "
+                "archived_path, host_key_fingerprint, at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (run_id, endpoint) DO UPDATE SET remote_path = excluded.remote_path, "
+                "status = excluded.status, archived_path = excluded.archived_path, "
+                "host_key_fingerprint = excluded.host_key_fingerprint, at = excluded.at",
                 (
                     run_id,
                     receipt.endpoint,
@@ -338,24 +407,31 @@ class RunLedger:
         rows = self._db.execute("SELECT endpoint FROM run_deliveries WHERE run_id = ?", (run_id,))
         return {str(endpoint) for (endpoint,) in rows}
 
-    def fail(self, run_id: int, error: str) -> None:
-        """Note why a step failed; the state stays at the last completed step."""
+    def fail(self, run_id: int, error: str) -> bool:
+        """Note why a step failed; the state stays at the last completed step. False when
+        the ledger itself is unreachable: the run's own error (often that) is what counts."""
         now = utc_now()
-        with self._transaction():
-            self._db.execute(
-                "UPDATE runs SET error = ?, updated_at = ? WHERE id = ?", (error, now, run_id)
-            )
-            self._add_step(run_id, "failed", {"error": error}, now)
+        try:
+            with self._db.transaction():
+                self._db.execute(
+                    "UPDATE runs SET error = ?, updated_at = ? WHERE id = ?", (error, now, run_id)
+                )
+                self._add_step(run_id, "failed", {"error": error}, now)
+        except TransportError as unreachable:
+            if unreachable.code == "TRN310":
+                raise
+            return False
+        return True
 
     # --- inbound ------------------------------------------------------------------------
 
     def start_pickup(self, identity: RunIdentity) -> Run:
         now = utc_now()
-        with self._transaction():
+        with self._db.transaction():
             cursor = self._db.execute(
                 "INSERT INTO runs (job, job_version, job_sha256, direction, batch, state, "
                 "format, format_sha256, started_by, started_at, updated_at) "
-                "VALUES (?, ?, ?, 'inbound', ?, 'running', ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, 'inbound', ?, 'running', ?, ?, ?, ?, ?) RETURNING id",
                 (
                     identity.job,
                     identity.job_version,
@@ -368,7 +444,7 @@ class RunLedger:
                     now,
                 ),
             )
-            run_id = int(cursor.lastrowid or 0)
+            (run_id,) = cursor.fetchone()
             self._add_step(run_id, "running", {}, now)
         run = self.get(run_id)
         assert run is not None
@@ -396,7 +472,7 @@ class RunLedger:
         """A statement written to its outputs, with the format (name@version) and config
         sha256 that read it."""
         now = utc_now()
-        with self._transaction():
+        with self._db.transaction():
             self._db.execute(
                 "INSERT INTO statements (job, sha256, endpoint, remote_path, run_id, outputs, at, "
                 "format, format_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -461,6 +537,23 @@ class RunLedger:
         names = ("endpoint", "remote_path", "status", "archived_path", "host_key_fingerprint", "at")
         return [dict(zip(names, row, strict=True)) for row in rows]
 
+    # --- locks (PostgreSQL) -------------------------------------------------------------
+
+    @contextmanager
+    def advisory_lock(self, name: str) -> Iterator[bool]:
+        """Hold the session-level advisory lock ``name`` while the block runs when it is free
+        (yields True), else yield False at once. PostgreSQL only; the server frees it when
+        this connection goes, so a killed process leaves no stale lock."""
+        key = _lock_key(name)
+        (taken,) = self._db.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()
+        try:
+            yield bool(taken)
+        finally:
+            if taken:
+                # A connection that is gone took the lock with it; else closing it frees it.
+                with suppress(TransportError):
+                    self._db.execute("SELECT pg_advisory_unlock(?)", (key,))
+
     # --- internals ----------------------------------------------------------------------
 
     def _select_runs(
@@ -478,15 +571,46 @@ class RunLedger:
             (run_id, step, at, json.dumps(dict(detail), default=str)),
         )
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _prepare_schema(self) -> None:
+        """Create a new ledger's tables, or bring an older ledger up to ``SCHEMA_VERSION``."""
+        dialect = self.url.dialect
+        with self._db.transaction():
+            if dialect == "postgresql":  # two first opens at once would both create tables
+                self._db.execute("SELECT pg_advisory_xact_lock(?)", (_lock_key("schema"),))
+            fresh = not any(
+                self._db.execute(_TABLE_EXISTS[dialect], (table,)).fetchone() for table in _TABLES
+            )
+            for statement in _SCHEMA.format(id_column=_ID_COLUMN[dialect]).split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            (stored,) = self._db.execute("SELECT MAX(version) FROM ledger_schema").fetchone()
+            version = stored or (SCHEMA_VERSION if fresh else 1)
+            if version > SCHEMA_VERSION:
+                raise JobError(
+                    "JOB107",
+                    f"the run ledger {self.url.label} has schema version {version}; this "
+                    f"erengine knows versions up to {SCHEMA_VERSION}",
+                    hint="run the erengine version that wrote it, or a newer one",
+                )
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                _MIGRATIONS[step](self._db)
+            if stored != SCHEMA_VERSION:
+                self._db.execute("DELETE FROM ledger_schema")
+                self._db.execute(
+                    "INSERT INTO ledger_schema (version) VALUES (?)", (SCHEMA_VERSION,)
+                )
+
+
+def _columns(db: Database, table: str) -> set[str]:
+    """The column names of ``table`` (a fixed name), the same way on both databases."""
+    cursor = db.execute(f"SELECT * FROM {table} WHERE 1 = 0")  # noqa: S608
+    return {column[0] for column in cursor.description}
+
+
+def _lock_key(name: str) -> int:
+    """A PostgreSQL advisory lock key (signed 64 bits) for ``name``."""
+    digest = hashlib.sha256(f"erengine run ledger: {name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _run(row: tuple[Any, ...]) -> Run:

@@ -109,7 +109,7 @@ def run_outbound(
     with transport_errors():
         endpoints = [load_endpoint(job.path(text)) for text in spec.deliver]
     run_ledger, transport_ledger = context.open_ledgers()
-    with job_lock(context.data_dir / "locks", job.name), run_ledger, transport_ledger:
+    with run_ledger, job_lock(run_ledger, job.name), transport_ledger:
         runner = _OutboundRunner(job, spec, compiled, identity, context, run_ledger, the_batch)
         if dry_run:
             return runner.dry_run()

@@ -1,4 +1,4 @@
-"""The scheduler: starts jobs on their cron schedules, one instance per data folder.
+"""The scheduler: starts jobs on their cron schedules, one instance per run ledger.
 
 Each job's last handled firing is kept in the run ledger, so a restart knows what it missed.
 A job seen for the first time starts from now (no replay of history). Missed firings follow
@@ -23,7 +23,7 @@ from typing import Literal
 
 from erengine.jobs.context import JobError, RunContext, started_by
 from erengine.jobs.definition import JobDefinition
-from erengine.jobs.files import exclusive_lock
+from erengine.jobs.files import ledger_lock
 from erengine.jobs.inbound import run_inbound
 from erengine.jobs.ledger import RunLedger
 from erengine.jobs.outbound import run_outbound
@@ -70,25 +70,27 @@ class Scheduler:
         self._stopping.set()
 
     def run_forever(self) -> None:
-        """Fire due jobs until a stop is requested; refuses to run twice per data folder."""
-        busy = JobError(
-            "JOB105",
-            f"another scheduler is running on {self._context.data_dir}",
-            hint="one scheduler per data folder; stop the other one first",
-        )
-        with (
-            exclusive_lock(self._context.data_dir / "locks" / "scheduler.lock", busy),
-            RunLedger(self._context.run_ledger_path) as ledger,
-        ):
-            self._context.log({"event": "scheduler_started", "jobs": [j.label for j in self.jobs]})
-            while not self._stopping.is_set():
-                try:
-                    self.tick(ledger)
-                except StopRequested:
-                    break
-                if self._wait(self._seconds_to_next(ledger)):
-                    break
-            self._context.log({"event": "scheduler_stopped"})
+        """Fire due jobs until a stop is requested; refuses to run twice per run ledger (on
+        one machine or, with a shared PostgreSQL ledger, on several)."""
+        with self._context.open_run_ledger() as ledger:
+            busy = JobError(
+                "JOB105",
+                f"another scheduler is running on the run ledger {ledger.url.label}",
+                hint="one scheduler per run ledger; stop the other one first",
+            )
+            with ledger_lock(ledger, "scheduler", busy):
+                self._run_until_stopped(ledger)
+
+    def _run_until_stopped(self, ledger: RunLedger) -> None:
+        self._context.log({"event": "scheduler_started", "jobs": [j.label for j in self.jobs]})
+        while not self._stopping.is_set():
+            try:
+                self.tick(ledger)
+            except StopRequested:
+                break
+            if self._wait(self._seconds_to_next(ledger)):
+                break
+        self._context.log({"event": "scheduler_stopped"})
 
     def tick(self, ledger: RunLedger) -> list[Firing]:
         """Run every firing due now; raises StopRequested if a stop cut a run short."""

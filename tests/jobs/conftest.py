@@ -1,17 +1,22 @@
 """Fixtures for job tests: a drop-folder bank, job files over the samples, a run context.
 
 Every job here uses a ``type: local`` endpoint (a folder with the same atomic publish, ledger
-and archive as SFTP), so the runs are real end to end without a server.
+and archive as SFTP), so the runs are real end to end without a server. The run ledger is
+SQLite; a test marked ``@BOTH_LEDGERS`` runs again with a PostgreSQL ledger (a fresh
+database on the session's server).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +27,9 @@ import pytest
 
 from erengine.engine import Engine
 from erengine.jobs import RunContext
+from erengine.jobs.database import DatabaseUrl
+
+from ..postgres import PASSWORD_ENV, PostgresServer
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 SAMPLES = REPOSITORY / "samples"
@@ -33,27 +41,68 @@ class Crash(BaseException):
     refusal, as a killed process would not be caught."""
 
 
-def run_killed_at(step: str, job: Path, data_dir: Path, call: str) -> None:
+BOTH_LEDGERS = pytest.mark.parametrize(
+    "ledger_backend",
+    ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+    indirect=True,
+)
+"""Run the test with a SQLite and with a PostgreSQL run ledger."""
+
+
+def run_killed_at(step: str, job: Path, context: RunContext, call: str) -> None:
     """Run a job in a new process that SIGKILLs itself at ``step``: no cleanup of any kind,
-    as when the machine loses power or the OOM killer strikes. ``call`` is the run function
-    with its extra arguments, e.g. ``run_outbound(job, context, period="2024-03-01")``."""
-    script = dedent(
+    as when the machine loses power or the OOM killer strikes. The process uses the data
+    folder and run ledger of ``context``. ``call`` is the run function with its extra
+    arguments, e.g. ``run_outbound(job, context, period="2024-03-01")``."""
+    at_step = "os.kill(os.getpid(), signal.SIGKILL)"
+    script = _job_script(step, at_step, job, context, call)
+    killed = subprocess.run([sys.executable, "-c", script], check=False, timeout=120)
+    assert killed.returncode == -signal.SIGKILL
+
+
+def start_paused_at(
+    step: str, job: Path, context: RunContext, call: str, gate: Path
+) -> subprocess.Popen[bytes]:
+    """Start a job in a new process that stops at ``step`` (holding what a run holds there)
+    until ``gate / "go"`` exists; returns once it is there (``gate / "paused"``)."""
+    at_step = (
+        f"Path({str(gate / 'paused')!r}).touch()\n"
+        f"        while not Path({str(gate / 'go')!r}).exists(): time.sleep(0.05)"
+    )
+    script = _job_script(step, at_step, job, context, call)
+    process = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.monotonic() + 120
+    while not (gate / "paused").exists():
+        assert process.poll() is None, f"the run ended with {process.returncode} before {step}"
+        assert time.monotonic() < deadline, f"the run did not reach {step}"
+        time.sleep(0.05)
+    return process
+
+
+def _job_script(step: str, at_step: str, job: Path, context: RunContext, call: str) -> str:
+    """A Python script that runs ``call`` with the data folder and run ledger of ``context``
+    and runs ``at_step`` (statements; a second line indented by 8) when it reaches ``step``."""
+    return dedent(
         f"""\
-        import os, signal
+        import os, signal, time
         from pathlib import Path
         from erengine.jobs import RunContext, load_job, run_inbound, run_outbound
+        from erengine.jobs.database import DatabaseUrl
 
-        def kill_at(step):
+        def at(step):
             if step == {step!r}:
-                os.kill(os.getpid(), signal.SIGKILL)
+                {{at_step}}
 
-        context = RunContext(data_dir=Path({str(data_dir)!r}), step_hook=kill_at)
+        context = RunContext(
+            data_dir=Path({str(context.data_dir)!r}),
+            step_hook=at,
+            ledger_url={context.ledger_url!r},
+            ledger_password_env={context.ledger_password_env!r},
+        )
         job = load_job({str(job)!r})
         {call}
         """
-    )
-    killed = subprocess.run([sys.executable, "-c", script], check=False, timeout=120)
-    assert killed.returncode == -signal.SIGKILL
+    ).replace("{at_step}", at_step)
 
 
 def camt053_of(mt940: bytes) -> bytes:
@@ -140,12 +189,37 @@ def events() -> Events:
 
 
 @pytest.fixture
-def context_for(tmp_path: Path, events: Events) -> Callable[[], RunContext]:
-    """A fresh context (as a new process would have) over the same data folder."""
+def ledger_backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` unless the test is parametrized with ``BOTH_LEDGERS``."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def ledger_url(request: pytest.FixtureRequest, ledger_backend: str) -> DatabaseUrl | None:
+    """The run ledger of the test's contexts: None (runs.sqlite in the data folder), or a
+    fresh PostgreSQL database named after the test."""
+    if ledger_backend == "sqlite":
+        return None
+    server: PostgresServer = request.getfixturevalue("postgres")
+    slug = re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40]
+    digest = hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:8]
+    return DatabaseUrl.parse(server.create_database(f"ledger_{slug}_{digest}"))
+
+
+@pytest.fixture
+def context_for(
+    tmp_path: Path, events: Events, ledger_url: DatabaseUrl | None
+) -> Callable[[], RunContext]:
+    """A fresh context (as a new process would have) over the same data folder and ledger."""
 
     def make() -> RunContext:
         return RunContext(
-            data_dir=tmp_path / "data", started_by="test", log=events.log, step_hook=events.hook
+            data_dir=tmp_path / "data",
+            started_by="test",
+            log=events.log,
+            step_hook=events.hook,
+            ledger_url=ledger_url,
+            ledger_password_env=PASSWORD_ENV if ledger_url else None,
         )
 
     return make

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from erengine.jobs import RunContext, RunLedger, load_job, run_inbound
+from erengine.jobs import RunContext, load_job, run_inbound
 
-from .conftest import MT940_CASES, Bank, Crash, Events, run_killed_at
+from .conftest import BOTH_LEDGERS, MT940_CASES, Bank, Crash, Events, run_killed_at
 
 STATEMENT = (MT940_CASES / "read-page-join" / "input.sta").read_bytes()
 
@@ -23,11 +23,12 @@ def outputs(folder: Path) -> list[Path]:
 
 def statements_written(context: RunContext) -> int:
     """How often the run ledger recorded a statement as written to its outputs."""
-    with RunLedger(context.run_ledger_path) as ledger:
+    with context.open_run_ledger() as ledger:
         steps = [step for run in ledger.runs() for step in ledger.steps(run.id)]
     return sum(step["step"] == "statement written" for step in steps)
 
 
+@BOTH_LEDGERS
 def test_a_statement_is_written_once_and_moved_to_done(
     inbound_job: Path, bank: Bank, context_for: Callable[[], RunContext], tmp_path: Path
 ) -> None:
@@ -50,6 +51,7 @@ def test_a_statement_is_written_once_and_moved_to_done(
     assert not (bank.inbox / "stmt-0301.sta").exists()
 
 
+@BOTH_LEDGERS
 def test_the_same_statement_dropped_again_under_another_name_is_not_written_again(
     inbound_job: Path, bank: Bank, context_for: Callable[[], RunContext], tmp_path: Path
 ) -> None:
@@ -65,6 +67,7 @@ def test_the_same_statement_dropped_again_under_another_name_is_not_written_agai
     assert len(outputs(tmp_path / "statements")) == 1
 
 
+@BOTH_LEDGERS
 @pytest.mark.parametrize(
     "step",
     [
@@ -101,6 +104,7 @@ def test_a_crash_at_any_step_writes_each_statement_exactly_once(
     assert resumed.status == "finished"
 
 
+@BOTH_LEDGERS
 @pytest.mark.parametrize("step", ["transport processing", "outputs written", "statement recorded"])
 def test_a_killed_process_writes_each_statement_exactly_once(
     step: str,
@@ -110,7 +114,7 @@ def test_a_killed_process_writes_each_statement_exactly_once(
     tmp_path: Path,
 ) -> None:
     (bank.inbox / "stmt.sta").write_bytes(STATEMENT)
-    run_killed_at(step, inbound_job, tmp_path / "data", "run_inbound(job, context)")
+    run_killed_at(step, inbound_job, context_for(), "run_inbound(job, context)")
 
     run_inbound(load_job(str(inbound_job)), context_for())
     final = run_inbound(load_job(str(inbound_job)), context_for())

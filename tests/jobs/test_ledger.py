@@ -5,8 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from erengine.errors import JobError
 from erengine.jobs import RunLedger
-from erengine.jobs.ledger import RunIdentity
+from erengine.jobs.ledger import SCHEMA_VERSION, RunIdentity
 
 IDENTITY = RunIdentity("statements", "1.0.0", "j" * 64, "mt940@1.0.0", "f" * 64, "test")
 
@@ -68,3 +71,20 @@ def test_a_ledger_without_the_format_columns_gets_them_and_keeps_its_rows(tmp_pa
         rows = db.execute("SELECT sha256, format FROM statements ORDER BY sha256").fetchall()
     db.close()
     assert rows == [("new", "mt940@1.0.0"), ("old", None)]
+
+
+def test_the_schema_version_is_recorded_and_a_newer_ledger_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "runs.sqlite"
+    with RunLedger(path):
+        pass
+    with sqlite3.connect(path) as db:
+        (version,) = db.execute("SELECT version FROM ledger_schema").fetchone()
+        db.execute("UPDATE ledger_schema SET version = ?", (SCHEMA_VERSION + 1,))
+    db.close()
+
+    with pytest.raises(JobError) as refused:
+        RunLedger(path)
+
+    assert version == SCHEMA_VERSION
+    assert refused.value.code == "JOB107"
+    assert str(path) in refused.value.message

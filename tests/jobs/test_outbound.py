@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from erengine.jobs import JobError, RunContext, RunLedger, load_job, run_outbound
+from erengine.jobs import JobError, RunContext, load_job, run_outbound
 from erengine.jobs.files import job_lock
 
-from .conftest import Bank, Crash, Events, run_killed_at
+from .conftest import BOTH_LEDGERS, Bank, Crash, Events, run_killed_at
 
 PERIOD = "2024-03-01"
 
@@ -33,6 +33,7 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@BOTH_LEDGERS
 def test_a_second_run_of_the_same_period_delivers_nothing(
     outbound_job: Path, bank: Bank, context_for: Callable[[], RunContext], events: Events
 ) -> None:
@@ -55,13 +56,14 @@ def test_a_second_run_of_the_same_period_delivers_nothing(
     ]
 
 
+@BOTH_LEDGERS
 def test_the_run_records_who_sent_what_with_which_format(
     outbound_job: Path, bank: Bank, context_for: Callable[[], RunContext], exports: Path
 ) -> None:
     job = load_job(str(outbound_job))
     context = context_for()
     result = run_outbound(job, context, period=PERIOD)
-    with RunLedger(context.run_ledger_path) as ledger:
+    with context.open_run_ledger() as ledger:
         (run,) = ledger.runs("test-payables")
         deliveries = ledger.deliveries(run.id)
         steps = [step["step"] for step in ledger.steps(run.id)]
@@ -80,6 +82,7 @@ def test_the_run_records_who_sent_what_with_which_format(
     assert result.deliveries == deliveries
 
 
+@BOTH_LEDGERS
 @pytest.mark.parametrize("step", STEPS)
 def test_a_crash_at_any_step_resumes_with_the_same_file_and_bytes(
     step: str,
@@ -92,7 +95,7 @@ def test_a_crash_at_any_step_resumes_with_the_same_file_and_bytes(
     events.crash_at = step
     with pytest.raises(Crash):
         run_outbound(job, context_for(), period=PERIOD, now=dt.datetime(2024, 3, 1, 14))
-    with RunLedger(context_for().run_ledger_path) as ledger:
+    with context_for().open_run_ledger() as ledger:
         (crashed,) = ledger.runs("test-payables")
     assert crashed.generated is not None
 
@@ -108,18 +111,18 @@ def test_a_crash_at_any_step_resumes_with_the_same_file_and_bytes(
     assert sha256_of(delivered) == crashed.generated.sha256
 
 
+@BOTH_LEDGERS
 @pytest.mark.parametrize("step", ["generated", "archived", "transport published"])
 def test_a_killed_process_resumes_with_the_same_file_and_bytes(
     step: str,
     outbound_job: Path,
     bank: Bank,
     context_for: Callable[[], RunContext],
-    tmp_path: Path,
 ) -> None:
     run_killed_at(
-        step, outbound_job, tmp_path / "data", f"run_outbound(job, context, period={PERIOD!r})"
+        step, outbound_job, context_for(), f"run_outbound(job, context, period={PERIOD!r})"
     )
-    with RunLedger(context_for().run_ledger_path) as ledger:
+    with context_for().open_run_ledger() as ledger:
         (crashed,) = ledger.runs("test-payables")
     assert crashed.generated is not None
 
@@ -130,6 +133,7 @@ def test_a_killed_process_resumes_with_the_same_file_and_bytes(
     assert sha256_of(delivered) == crashed.generated.sha256
 
 
+@BOTH_LEDGERS
 def test_records_of_a_delivered_batch_are_not_paid_again_in_a_later_period(
     outbound_job: Path, bank: Bank, context_for: Callable[[], RunContext], exports: Path
 ) -> None:
@@ -166,10 +170,11 @@ def test_a_dry_run_writes_and_checks_the_file_but_records_and_sends_nothing(
     assert result.file == tmp_path / "generated" / "dry-run" / "acme-2024-03-01-001.ach"
     assert result.file.stat().st_size > 0
     assert bank.delivered() == []
-    with RunLedger(context_for().run_ledger_path) as ledger:
+    with context_for().open_run_ledger() as ledger:
         assert ledger.runs() == []
 
 
+@BOTH_LEDGERS
 def test_a_stored_file_that_changed_is_never_sent(
     outbound_job: Path, bank: Bank, context_for: Callable[[], RunContext], events: Events
 ) -> None:
@@ -177,7 +182,7 @@ def test_a_stored_file_that_changed_is_never_sent(
     events.crash_at = "generated"
     with pytest.raises(Crash):
         run_outbound(job, context_for(), period=PERIOD)
-    with RunLedger(context_for().run_ledger_path) as ledger:
+    with context_for().open_run_ledger() as ledger:
         (run,) = ledger.runs()
     assert run.generated is not None
     run.generated.stored_path.write_bytes(b"tampered")
@@ -187,18 +192,23 @@ def test_a_stored_file_that_changed_is_never_sent(
 
     assert raised.value.code == "JOB104"
     assert bank.delivered() == []
-    with RunLedger(context_for().run_ledger_path) as ledger:
+    with context_for().open_run_ledger() as ledger:
         (failed,) = ledger.runs()
     assert failed.state == "generated"
     assert failed.error is not None
     assert "JOB104" in failed.error
 
 
+@BOTH_LEDGERS
 def test_two_runs_of_one_job_at_once_are_refused(
     outbound_job: Path, context_for: Callable[[], RunContext]
 ) -> None:
     context = context_for()
-    with job_lock(context.data_dir / "locks", "test-payables"), pytest.raises(JobError) as raised:
+    with (
+        context.open_run_ledger() as ledger,
+        job_lock(ledger, "test-payables"),
+        pytest.raises(JobError) as raised,
+    ):
         run_outbound(load_job(str(outbound_job)), context, period=PERIOD)
     assert raised.value.code == "JOB101"
 

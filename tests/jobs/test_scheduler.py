@@ -15,10 +15,10 @@ import pytest
 from erengine.errors import ConfigError, ErrorGroup, flatten
 from erengine.jobs import JobError, RunContext, RunLedger, Scheduler, load_job
 from erengine.jobs.cron import CronSchedule
-from erengine.jobs.files import exclusive_lock
+from erengine.jobs.files import ledger_lock
 from erengine.jobs.scheduler import StopRequested
 
-from .conftest import Bank
+from .conftest import BOTH_LEDGERS, Bank
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -50,7 +50,7 @@ def scheduler_for(
 ) -> tuple[Scheduler, RunLedger]:
     context = context_for()
     scheduler = Scheduler([load_job(str(job))], context, clock=clock)
-    return scheduler, RunLedger(context.run_ledger_path)
+    return scheduler, context.open_run_ledger()
 
 
 # --- cron -----------------------------------------------------------------------------
@@ -106,6 +106,7 @@ def test_schedule_mistakes_are_located_in_the_job_file(outbound_job: Path) -> No
 # --- firing ---------------------------------------------------------------------------
 
 
+@BOTH_LEDGERS
 def test_a_job_fires_at_its_time_for_that_days_period_once(
     outbound_job: Path, bank: Bank, context_for: Callable[[], RunContext]
 ) -> None:
@@ -142,6 +143,7 @@ def test_run_once_catches_up_with_the_latest_missed_firing(
     assert [path.name for path in bank.delivered()] == ["acme-2026-03-05-001.ach"]
 
 
+@BOTH_LEDGERS
 def test_run_all_runs_every_missed_firing_with_its_own_period(
     outbound_job: Path, bank: Bank, context_for: Callable[[], RunContext]
 ) -> None:
@@ -175,6 +177,7 @@ def test_skip_drops_firings_older_than_the_grace(
     assert [path.name for path in bank.delivered()] == ["acme-2026-03-04-001.ach"]
 
 
+@BOTH_LEDGERS
 def test_a_stop_ends_the_run_at_a_step_and_the_next_start_resumes_it(
     outbound_job: Path, bank: Bank, context_for: Callable[[], RunContext]
 ) -> None:
@@ -196,18 +199,21 @@ def test_a_stop_ends_the_run_at_a_step_and_the_next_start_resumes_it(
     assert [path.name for path in bank.delivered()] == ["acme-2026-03-02-001.ach"]
 
 
-def test_one_scheduler_per_data_folder(
+@BOTH_LEDGERS
+def test_one_scheduler_per_ledger(
     outbound_job: Path, context_for: Callable[[], RunContext]
 ) -> None:
     context = context_for()
     scheduler = Scheduler([load_job(str(scheduled(outbound_job)))], context)
     busy = JobError("JOB000", "held by the test")
     with (
-        exclusive_lock(context.data_dir / "locks" / "scheduler.lock", busy),
+        context.open_run_ledger() as ledger,
+        ledger_lock(ledger, "scheduler", busy),
         pytest.raises(JobError) as raised,
     ):
         scheduler.run_forever()
     assert raised.value.code == "JOB105"
+    assert ledger.url.label in raised.value.message
 
 
 def test_sigterm_stops_the_scheduler_cleanly(outbound_job: Path, tmp_path: Path) -> None:
