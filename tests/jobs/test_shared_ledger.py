@@ -237,3 +237,21 @@ def test_the_ledger_comes_from_the_option_else_the_environment(
         cli.main(["jobs", "status", "--ledger", "postgresql://erp:secret@db/erp"])
     assert bad.value.code == cli.EXIT_USAGE
     assert "ERENGINE_LEDGER_PASSWORD_ENV" in capsys.readouterr().err
+
+
+@postgres_ledger
+def test_a_scheduler_whose_ledger_goes_away_stops_with_the_transport_error(
+    outbound_job: Path, context_for: Callable[[], RunContext], outage: PostgresServer
+) -> None:
+    with outbound_job.open("a", encoding="utf-8") as text:
+        text.write("schedule: {cron: '0 14 * * 1-5', timezone: Europe/Berlin}\n")
+
+    def database_goes_away(_seconds: float) -> bool:
+        outage.stop("immediate")
+        return False  # no stop requested: the scheduler ticks again
+
+    scheduler = Scheduler([load_job(str(outbound_job))], context_for(), wait=database_goes_away)
+    with pytest.raises(TransportError) as stopped:  # its lock went with its connection
+        scheduler.run_forever()
+
+    assert stopped.value.code == "TRN303"
