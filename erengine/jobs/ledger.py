@@ -407,9 +407,10 @@ class RunLedger:
         rows = self._db.execute("SELECT endpoint FROM run_deliveries WHERE run_id = ?", (run_id,))
         return {str(endpoint) for (endpoint,) in rows}
 
-    def fail(self, run_id: int, error: str) -> bool:
-        """Note why a step failed; the state stays at the last completed step. False when
-        the ledger itself is unreachable: the run's own error (often that) is what counts."""
+    def fail(self, run_id: int, error: str) -> None:
+        """Note why a step failed; the state stays at the last completed step. A ledger that
+        cannot be reached notes nothing: the run's own error (often that very outage) is
+        what the caller goes on to raise."""
         now = utc_now()
         try:
             with self._db.transaction():
@@ -418,10 +419,8 @@ class RunLedger:
                 )
                 self._add_step(run_id, "failed", {"error": error}, now)
         except TransportError as unreachable:
-            if unreachable.code == "TRN310":
+            if unreachable.code == "TRN310":  # refused, not unreachable: that must show
                 raise
-            return False
-        return True
 
     # --- inbound ------------------------------------------------------------------------
 
