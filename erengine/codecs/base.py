@@ -37,7 +37,7 @@ class ReadReport:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is slower to make than a record to read
 class ListItem:
     """A completed item of a repeated model list (``list_path`` from the model root)."""
 

@@ -44,6 +44,13 @@ class LeafCodec:
     numeric: ClassVar[bool] = False
     #: Text codecs get the field with its padding removed; others get it with blanks trimmed.
     strips_padding: ClassVar[bool] = True
+    #: ``decode`` gives its text back unchanged (generated readers then skip the call).
+    decodes_as_is: ClassVar[bool] = False
+
+    @property
+    def keeps_text(self) -> bool:
+        """``encode`` gives a ``str`` back unchanged (generated writers then skip the call)."""
+        return False
 
     def encode(self, value: Any) -> str:
         raise NotImplementedError
@@ -54,8 +61,13 @@ class LeafCodec:
 
 @dataclass(frozen=True, slots=True)
 class TextCodec(LeafCodec):
+    decodes_as_is: ClassVar[bool] = True
     upper: bool = False
     charset: str | None = None
+
+    @property
+    def keeps_text(self) -> bool:
+        return not self.upper and self.charset is None
 
     def encode(self, value: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, (str, int)):
@@ -321,6 +333,8 @@ class TableCodec(LeafCodec):
 
 def _absent_as_none(value: Any) -> Any:
     if isinstance(value, tuple):
+        if False not in value:  # the usual row (`in` compares by ==, so 0 takes the long way)
+            return value
         return tuple(None if part is False else part for part in value)
     return None if value is False else value
 

@@ -9,11 +9,18 @@
 See ``docs/expressions.md`` for the language and every function.
 """
 
-from erengine.expr.compiler import Expression, ExpressionCompiler, ExpressionKind, is_expression
+from erengine.expr.compiler import (
+    FAILURES,
+    Expression,
+    ExpressionCompiler,
+    ExpressionKind,
+    is_expression,
+)
 from erengine.expr.errors import ExpressionError
 from erengine.expr.functions import LIBRARY
 
 __all__ = [
+    "FAILURES",
     "LIBRARY",
     "Expression",
     "ExpressionCompiler",

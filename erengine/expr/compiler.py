@@ -66,6 +66,12 @@ class Expression:
     # Whether ``_run`` is the closures of ``fast.py`` (False: Jinja's code, or a constant).
     _on_closures: bool = field(default=False, repr=False)
 
+    @property
+    def run(self) -> Runner:
+        """``evaluate`` without its checks, for generated code that evaluates again on
+        anything unusual: it may raise any of ``FAILURES`` and may return an ``Undefined``."""
+        return self._run
+
     def evaluate(self, scope: Mapping[str, Any]) -> Any:
         """The value of the expression over ``scope`` (variable name -> data).
 
@@ -94,6 +100,20 @@ class Expression:
         return ExpressionError(
             code, message, source=self.source, span=self.span, config_path=self.config_path
         )
+
+
+# Every exception ``Expression.evaluate`` turns into an ``ExpressionError`` (its clauses).
+FAILURES: tuple[type[Exception], ...] = (
+    ExpressionError,
+    UndefinedError,
+    ArithmeticError,
+    TypeError,
+    ValueError,
+    LookupError,
+    SecurityError,
+    MemoryError,
+    RecursionError,
+)
 
 
 def _arithmetic_message(error: ArithmeticError) -> str:

@@ -10,12 +10,17 @@ wrong. Both paths give the same bytes and data for an ordinary record; tests hol
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from jinja2 import Undefined  # what an expression run bare gives for missing data
 
 from erengine.codecs.base import ModelPath
 from erengine.codecs.records.access import Target, combine_date_and_time
 from erengine.codecs.records.plan import FieldPlan, RecordPlan, TallyPlan
+from erengine.errors import ErengineError
+from erengine.expr import FAILURES, Expression
 
 Values = dict[str, Any] | None
 FillIn = Callable[[ModelPath, Any, dict[str, Any]], None]
@@ -25,7 +30,12 @@ class Careful(Exception):
     """The record needs the careful path."""
 
 
-RecordEncoder = Callable[[dict[str, Any], Values, list[FieldPlan]], list[str]]
+# What makes a quick path give up: a record that needs the careful path, or an error a field
+# or an expression (run bare, ``Expression.run``) raises; the careful path reports it.
+NOT_ORDINARY: tuple[type[Exception], ...] = (Careful, ErengineError, *FAILURES)
+
+
+RecordEncoder = Callable[[dict[str, Any], Values, list[FieldPlan]], str | list[str]]
 
 
 class Source:
@@ -48,25 +58,43 @@ class Source:
         self.lines.extend(f"{indent}{line}" for line in lines)
 
     def build(self, where: str, **names: Any) -> Any:
-        namespace: dict[str, Any] = {"N": tuple(self.constants), "Careful": Careful, **names}
+        namespace: dict[str, Any] = {
+            "N": tuple(self.constants),
+            "Careful": Careful,
+            "Undefined": Undefined,
+            **names,
+        }
         code = compile("\n".join(self.lines), f"<generated {where}>", "exec")
         exec(code, namespace)  # noqa: S102 - source built from the plan, never from config text
         return namespace["generated"]
 
 
-def record_encoder(fields: tuple[FieldPlan, ...], fill_in: FillIn) -> RecordEncoder:
-    """One function writing every field of a record, generated from the plan.
+def record_encoder(
+    fields: tuple[FieldPlan, ...], fill_in: FillIn, *, fixed: bool, kept: frozenset[str] | None
+) -> RecordEncoder:
+    """One function writing every field of a record, generated from the plan: its text
+    (``fixed``), or its cells.
 
     A record is written a million times; calling a closure per field, and a getter, an
     encoder and a fitter inside it, cost more than the work itself. The generated source
     does that work inline. Errors raise ``Careful`` or ``LeafError`` where a field is not
-    ordinary, and the writer then takes its careful path.
+    ordinary, and the writer then takes its careful path. ``values`` receives the fields
+    named in ``kept`` (None: every field), what the record's totals read.
     """
     source = Source("scope, values, later")
-    source.add(["parts = []", "add = parts.append"])
+    # each name of the scope the fields read from, looked up once (again after a fill-in)
+    names: dict[str, str] = {}
     for plan in fields:
-        source.add(_field_source(plan, source.const))
-    source.add(["return parts"])
+        for path in plan.binds if plan.kind == "bind" else ():
+            names.setdefault(path[0], f"s{len(names)}")
+    fetch = [f"{local} = scope.get({source.const(name)})" for name, local in names.items()]
+    source.add(fetch)
+    outs = [f"t{position}" for position in range(len(fields))]
+    for plan, out in zip(fields, outs, strict=True):
+        keep = kept is None or plan.name in kept
+        source.add(_field_source(plan, _Fields(source.const, names, fetch), out, keep))
+    joined = ", ".join(outs)
+    source.add([f'return "".join(({joined},))' if fixed else f"return [{joined}]"])
     encoder: RecordEncoder = source.build(f"writer of {fields[0].config_path}", fill_in=fill_in)
     return encoder
 
@@ -79,10 +107,16 @@ def record_decoder(record: RecordPlan, fixed: bool) -> RecordDecoder:
 
     Constants identified the record already; fillers carry nothing; what the record implies
     is set after its fields; computed fields are checked by the reader itself, after the
-    bound ones, in order.
+    bound ones, in order. ``values`` receives the fields the record's expressions read.
     """
     fields, implies = record.fields, record.implies
     source = Source("source, scope, root, values")
+    # the list items the record's values go into, each looked up once
+    items: dict[str, str] = {}
+    for target in (*(t for f in fields for t in f.targets), *(i.target for i in implies)):
+        if target.head is not None and target.head not in items:
+            items[target.head] = f"item{len(items)}"
+            source.add([f"{items[target.head]} = scope[{source.const(target.head)}]"])
     for plan in fields:
         if plan.kind != "bind":
             continue
@@ -93,29 +127,33 @@ def record_decoder(record: RecordPlan, fixed: bool) -> RecordDecoder:
         else:
             strip = f"{'lstrip' if plan.right else 'rstrip'}({source.const(plan.pad)})"
         if len(plan.targets) == 1:
-            assign = _store_source(plan.targets[0], "value", source.const)
+            assign = _store_source(plan.targets[0], "value", source.const, items)
         else:
             # a row of another length is a table mistake; the careful path reports it
             assign = [f"if len(value) != {len(plan.targets)!r}:", "    raise Careful"]
             for position, target in enumerate(plan.targets):
+                store = _store_source(target, "part", source.const, items)
                 assign += [
                     f"part = value[{position!r}]",
                     "if part is not None:  # a table row leaves an optional flag out",
-                    *(f"    {line}" for line in _store_source(target, "part", source.const)),
+                    *(f"    {line}" for line in store),
                 ]
         blank_is_absent = plan.optional or plan.codec.strips_padding
+        kept = record.values_read is None or plan.name in record.values_read
+        decode = "text" if plan.codec.decodes_as_is else f"{source.const(plan.codec.decode)}(text)"
         source.add(
             [
                 f"text = {take}.{strip}",
                 "if text:",
-                f"    value = {source.const(plan.codec.decode)}(text)",
-                f"    values[{source.const(plan.name)}] = value",
+                f"    value = {decode}",
+                *([f"    values[{source.const(plan.name)}] = value"] if kept else []),
                 *(f"    {line}" for line in assign),
                 *([] if blank_is_absent else ["else:", "    raise Careful"]),
             ]
         )
     for implied in implies:
-        source.add(_store_source(implied.target, source.const(implied.value), source.const))
+        value = source.const(implied.value)
+        source.add(_store_source(implied.target, value, source.const, items))
     source.add(["return None"])
     decoder: RecordDecoder = source.build(
         f"reader of {fields[0].config_path}", combine=combine_date_and_time
@@ -123,36 +161,49 @@ def record_decoder(record: RecordPlan, fixed: bool) -> RecordDecoder:
     return decoder
 
 
-def _field_source(plan: FieldPlan, const: Callable[[Any], str]) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    """What the source of a record's fields shares: its constants and scope names looked up
+    once (``names``: scope name -> local; ``fetch``: the lines that look them up)."""
+
+    const: Callable[[Any], str]
+    names: dict[str, str]
+    fetch: list[str]
+
+
+def _field_source(plan: FieldPlan, fields: _Fields, out: str, keep: bool) -> list[str]:
+    """``out = `` the field's text; ``keep``: its value goes into ``values`` too."""
+    const = fields.const
     if plan.kind in ("const", "fill"):
         text = plan.const if plan.kind == "const" else plan.pad * (plan.width or 0)
-        return [f"add({const(text)})"]
+        return [f"{out} = {const(text)}"]
     blank = const(" " * (plan.width or 0))
-    write = _write_source(plan, const)
+    write = _write_source(plan, const, out, keep)
     if plan.kind == "value":
         if plan.written_later:
-            return [f"later.append({const(plan)})", f"add({blank})"]
-        return [
-            f"value = {const(plan.expression)}.evaluate(scope)",
-            "if value is None:",
-            "    raise Careful",
-            *write,
-        ]
-    if len(plan.getters) == 1:
-        fetch = _fetch_source(plan.binds[0], const)
+            return [f"later.append({const(plan)})", f"{out} = {blank}"]
+        return [*_evaluate_source(plan, const), *write]
+    if len(plan.binds) == 1:
+        fetch = _fetch_source(plan.binds[0], fields, "value")
     else:
-        getters = ", ".join(f"{const(get)}(scope)" for get in plan.getters)
-        fetch = [f"value = ({getters},)"]
+        parts = [f"part{position}" for position in range(len(plan.binds))]
+        fetch = [
+            *(
+                line
+                for b, p in zip(plan.binds, parts, strict=True)
+                for line in _fetch_source(b, fields, p)
+            ),
+            f"value = ({', '.join(parts)},)",
+        ]
     if plan.expression is None:
-        missing = [f"add({blank})"] if plan.optional else ["raise Careful"]
+        missing = [f"{out} = {blank}"] if plan.optional else ["raise Careful"]
     elif plan.written_later:
-        missing = [f"later.append({const(plan)})", f"add({blank})"]
+        missing = [f"later.append({const(plan)})", f"{out} = {blank}"]
     else:
         missing = [
-            f"value = {const(plan.expression)}.evaluate(scope)",
-            "if value is None:",
-            "    raise Careful",
+            *_evaluate_source(plan, const),
             f"fill_in({const(plan.binds[0])}, value, scope)",
+            *fields.fetch,  # a fill-in may have added a record to the scope
             *write,
         ]
     return [
@@ -164,9 +215,22 @@ def _field_source(plan: FieldPlan, const: Callable[[Any], str]) -> list[str]:
     ]
 
 
-def _store_source(target: Target, value: str, const: Callable[[Any], str]) -> list[str]:
-    """Set ``value`` at ``target``, dict walk inline (what ``access.setter`` does)."""
-    lines = ["into = root" if target.head is None else f"into = scope[{const(target.head)}]"]
+def _evaluate_source(plan: FieldPlan, const: Callable[[Any], str]) -> list[str]:
+    """``value = `` the field's expression, bare: the careful path reports what is unusual."""
+    assert plan.expression is not None
+    return [
+        f"value = {const(plan.expression.run)}(scope)",
+        "if value is None or isinstance(value, Undefined):",
+        "    raise Careful",
+    ]
+
+
+def _store_source(
+    target: Target, value: str, const: Callable[[Any], str], items: dict[str, str]
+) -> list[str]:
+    """Set ``value`` at ``target``, dict walk inline (what ``access.setter`` does);
+    ``items``: the local name of each list item in the scope."""
+    lines = [f"into = {'root' if target.head is None else items[target.head]}"]
     for key in target.keys[:-1]:
         lines += [
             f"child = into.get({const(key)})",
@@ -180,16 +244,21 @@ def _store_source(target: Target, value: str, const: Callable[[Any], str]) -> li
     return [*lines, f"into[{last}] = {value}"]
 
 
-def _fetch_source(path: ModelPath, const: Callable[[Any], str]) -> list[str]:
-    """``value = `` the data at ``path``, dict lookups inline (what ``access.getter`` does)."""
-    lines = [f"value = scope.get({const(path[0])})"]
+def _fetch_source(path: ModelPath, fields: _Fields, into: str) -> list[str]:
+    """``into = `` the data at ``path``, dict lookups inline (what ``access.getter`` does)."""
+    lines, current = [], fields.names[path[0]]
     for key in path[1:]:
-        lines.append(f"value = value.get({const(key)}) if value.__class__ is dict else None")
-    return lines
+        key_text = fields.const(key)
+        lines.append(f"{into} = {current}.get({key_text}) if {current}.__class__ is dict else None")
+        current = into
+    return lines or [f"{into} = {current}"]
 
 
-def _write_source(plan: FieldPlan, const: Callable[[Any], str]) -> list[str]:
-    lines = [f"text = {const(plan.codec.encode)}(value)"]
+def _write_source(plan: FieldPlan, const: Callable[[Any], str], out: str, keep: bool) -> list[str]:
+    encode = f"{const(plan.codec.encode)}(value)"
+    if plan.codec.keeps_text:
+        encode = f"value if value.__class__ is str else {encode}"
+    lines = [f"text = {encode}"]
     if plan.width is not None:
         width, pad = plan.width, const(plan.pad)
         justify = "rjust" if plan.right else "ljust"
@@ -199,8 +268,18 @@ def _write_source(plan: FieldPlan, const: Callable[[Any], str]) -> list[str]:
             "        raise Careful",
             f"    text = text.{justify}({width!r}, {pad})",
         ]
-    lines += ["if values is not None:", f"    values[{const(plan.name)}] = value", "add(text)"]
-    return lines
+    if keep:
+        lines.append(f"values[{const(plan.name)}] = value")
+    return [*lines, f"{out} = text"]
+
+
+def _with_record(expressions: Sequence[Expression], lines: list[str]) -> list[str]:
+    """``lines`` with the record's values in the scope as ``record``, if an expression of
+    ``expressions`` reads it (setting it costs more than most of them)."""
+    if not any("record" in expression.names for expression in expressions):
+        return lines
+    body = [f"    {line}" for line in lines]
+    return ["scope['record'] = values", "try:", *body, "finally:", "    del scope['record']"]
 
 
 ComputedCheck = Callable[[dict[str, Any], dict[str, Any], str], bool]
@@ -217,12 +296,12 @@ def computed_check(plan: FieldPlan) -> ComputedCheck:
     source = Source("scope, values, raw")
     width = plan.width
     source.add(
+        _with_record([plan.expression], [f"value = {source.const(plan.expression.run)}(scope)"])
+    )
+    source.add(
         [
-            "scope['record'] = values",
-            "try:",
-            f"    value = {source.const(plan.expression.evaluate)}(scope)",
-            "finally:",
-            "    del scope['record']",
+            "if isinstance(value, Undefined):",
+            "    return False",
             "if value is None:",
             "    return True",
             f"text = {source.const(plan.codec.encode)}(value)",
@@ -261,19 +340,19 @@ def record_tally(tally: TallyPlan) -> RecordTally:
         if summand >= 0:
             guards.setdefault(summand, []).append(f"k{when}" if when >= 0 else "True")
     conditions = sorted({when for _, when, _ in tally.steps if when >= 0})
-    source.add(["scope['record'] = values", "try:", "    pass"])
-    for position in conditions:
-        source.add(
-            [f"k{position} = {source.const(tally.expressions[position].evaluate)}(scope)"],
-            "        ",
-        )
+    runs = [
+        f"k{position} = {source.const(tally.expressions[position].run)}(scope)"
+        for position in conditions
+    ]
     for position, guard in sorted(guards.items()):
         if position in conditions:
             continue
-        evaluate = source.const(tally.expressions[position].evaluate)
+        evaluate = source.const(tally.expressions[position].run)
         test = "True" if "True" in guard else " or ".join(dict.fromkeys(guard))
-        source.add([f"k{position} = {evaluate}(scope) if ({test}) else None"], "        ")
-    source.add(["finally:", "    del scope['record']"])
+        runs.append(f"k{position} = {evaluate}(scope) if ({test}) else None")
+    source.add(_with_record(tally.expressions, runs))
+    for position in range(len(tally.expressions)):
+        source.add([f"if isinstance(k{position}, Undefined):", "    raise Careful"])
     for name, when, summand in tally.steps:
         key = source.const(name)
         step = (

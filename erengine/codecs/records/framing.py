@@ -25,7 +25,7 @@ _QUOTING: dict[str, Literal[0, 1, 2, 3]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is slower to make than a record to read
 class Line:
     number: int  # 1-based physical line (or block) number
     offset: int  # byte offset of the line in the file
@@ -177,8 +177,12 @@ def iter_fixed_lines(
     stream: BinaryIO, spec: FixedFileSpec, file: str | None, warnings: list[str]
 ) -> Iterator[Line]:
     width = spec.width
+    encoding = spec.encoding
     for number, offset, raw in iter_raw_lines(stream, spec):
-        text = _decode(raw, spec.encoding, number, offset, file)
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:  # _decode raises, naming the byte
+            text = _decode(raw, encoding, number, offset, file)
         if len(text) == width:
             yield Line(number, offset, text)
             continue

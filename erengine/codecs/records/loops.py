@@ -1,17 +1,19 @@
-"""The reader's walk over the record tree, generated from the plan as one generator function.
+"""The walks over the record tree of the reader and the writer, generated from the plan.
 
-Walking the tree with a generator per group cost every record a chain of ``yield from``
-frames, a look-up of the records that start each group and a generic match per record. The
-generated walk has the same shape as the tree: a ``while`` loop per repeated group, a test
-per record with the record's constant fields inline, a ``yield`` per completed list item.
-The work of each record, and every error message, stays with the reader; constants from the
-configuration reach the code through the namespace only (see ``fast.Source``).
+Walking the tree generically cost every record more than its own work: on read, a chain of
+``yield from`` frames, a look-up of the records that start each group and a generic match;
+on write, a method call per group item, type tests and look-ups of the record's generated
+functions. A generated walk has the shape of the tree: a loop per repeated group, on read a
+test per record with its constant fields inline and a ``yield`` per completed list item, on
+write a call per record with its functions at hand. The work of each record, and every
+error message, stays with the reader and the writer; constants from the configuration reach
+the code through the namespace only (see ``fast.Source``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from erengine.codecs.base import ListItem
 from erengine.codecs.records.fast import Source
@@ -19,20 +21,23 @@ from erengine.codecs.records.plan import GroupPlan, RecordPlan
 
 if TYPE_CHECKING:
     from erengine.codecs.records.read import RecordReader
+    from erengine.codecs.records.write import RecordWriter
 
 ReadWalk = Callable[["RecordReader"], Iterator[ListItem]]
+WriteWalk = Callable[["RecordWriter", dict[str, Any]], None]
 
 
-def read_walk(root: GroupPlan, fixed: bool) -> ReadWalk:
-    """``walk(reader)``: read the whole structure, yielding each list item as it completes."""
+def read_walk(root: GroupPlan, reader: RecordReader) -> ReadWalk:
+    """``walk(reader)``: read the whole structure, yielding each list item as it completes;
+    ``reader`` gives each record's generated functions (``reader.quick``)."""
     source = Source("reader")
     source.add(
         [
             "scope, totals, pending = reader.scope, reader.totals, reader.pending",
-            "record, check_pending = reader.record, reader.check_pending",
+            "record, check_pending, attach = reader.record, reader.check_pending, reader.attach",
         ]
     )
-    source.add(_ReadWalk(source, fixed).group(root, "()", 0))
+    source.add(_ReadWalk(source, reader).group(root, "()", 0))
     walk: ReadWalk = source.build("reader walk", ListItem=ListItem)
     return walk
 
@@ -40,9 +45,10 @@ def read_walk(root: GroupPlan, fixed: bool) -> ReadWalk:
 class _ReadWalk:
     """Source lines of the walk; what ``group`` and ``sequence`` of a reader would do."""
 
-    def __init__(self, source: Source, fixed: bool) -> None:
+    def __init__(self, source: Source, reader: RecordReader) -> None:
         self.source = source
-        self.fixed = fixed
+        self.reader = reader
+        self.fixed = reader.fixed
 
     def group(self, group: GroupPlan, list_prefix: str, depth: int) -> list[str]:
         const = self.source.const
@@ -62,7 +68,7 @@ class _ReadWalk:
             "    pending.append([])",
             *(f"    {line}" for line in self.sequence(group, path, depth + 1)),
             "    check_pending()",
-            "    if reader.attach:",
+            "    if attach:",
             f"        {parent}.setdefault({key}, []).append({item})",
             f"    yield ListItem({path}, {index}, {item}, {parent})",
             f"    {index} += 1",
@@ -76,7 +82,8 @@ class _ReadWalk:
         for item in group.items:
             required = not (item.optional or item.when is not None)
             if isinstance(item, RecordPlan):
-                test, body = self.matches(item), [f"record({self.source.const(item)})"]
+                quick = self.source.const(self.reader.quick(item))
+                test, body = self.matches(item), [f"record({self.source.const(item)}, {quick})"]
             elif item.for_each is not None:
                 lines += self.group(item, list_path, depth)
                 continue
@@ -105,3 +112,66 @@ class _ReadWalk:
                 for start, _, text in record.identity
             ]
         return " and ".join(["(line := reader.current) is not None", *checks])
+
+
+def write_walk(root: GroupPlan, writer: RecordWriter) -> WriteWalk:
+    """``walk(writer, scope)``: write the whole structure; ``writer`` gives each record's
+    generated functions (``writer.quick``)."""
+    source = Source("writer, scope")
+    source.add(
+        [
+            "totals, deferred, list_stack = writer.totals, writer.deferred, writer.list_stack",
+            "record, evaluate, write_deferred = writer.record, writer.evaluate, "
+            "writer.write_deferred",
+        ]
+    )
+    source.add(_WriteWalk(source, writer).group(root, 0))
+    walk: WriteWalk = source.build("writer walk")
+    return walk
+
+
+class _WriteWalk:
+    """Source lines of the writer's walk: what ``group`` and ``items`` of a writer would do."""
+
+    def __init__(self, source: Source, writer: RecordWriter) -> None:
+        self.source = source
+        self.writer = writer
+
+    def group(self, group: GroupPlan, depth: int) -> list[str]:
+        const = self.source.const
+        reset = [f"totals[{const(name)}] = 0" for name in group.totals]
+        if group.for_each is None:
+            return [*reset, *self.items(group, depth)]
+        items, index, name = f"items{depth}", f"index{depth}", const(group.item_name)
+        level = const(group.for_each[-1])
+        return [
+            f"{items} = writer.list_of({const(group)}, scope)",
+            f"if {items} is not None:",
+            f"    list_stack.append(({level}, 0))",
+            f"    writer.loop_items.add({name})",
+            f"    for {index}, scope[{name}] in enumerate({items}):",
+            f"        list_stack[-1] = ({level}, {index})",
+            *(f"        {line}" for line in reset),
+            "        deferred.append([])",
+            *(f"        {line}" for line in self.items(group, depth + 1)),
+            "        write_deferred(scope)",
+            "    list_stack.pop()",
+            f"    writer.loop_items.discard({name})",
+            f"    scope.pop({name}, None)",
+        ]
+
+    def items(self, group: GroupPlan, depth: int) -> list[str]:
+        const = self.source.const
+        lines: list[str] = []
+        for item in group.items:
+            if isinstance(item, RecordPlan):
+                quick = ", ".join(const(part) for part in self.writer.quick(item))
+                body = [f"record({const(item)}, {quick}, scope)"]
+            else:
+                body = self.group(item, depth)
+            if item.when is None:
+                lines += body
+            else:
+                lines += [f"if evaluate({const(item.when)}, scope):"]
+                lines += [f"    {line}" for line in body]
+        return lines

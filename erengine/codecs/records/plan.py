@@ -111,6 +111,7 @@ class RecordPlan:
     totals: tuple[TotalPlan, ...]  # every total, in any enclosing group, this record feeds
     tally: TallyPlan
     needs_values: bool  # a total reads `record.FIELD`
+    values_read: frozenset[str] | None  # the fields its expressions read (None: maybe all)
     span: SourceSpan | None
     config_path: str
 
@@ -188,8 +189,7 @@ class _Compiler(FormatCompiler):
             where
             for where, reads in self.deferred_reads.items()
             if not any(
-                read[0] == "totals"
-                or any(_overlap(read, filled) for filled in self.fill_ins)
+                read[0] == "totals" or any(_overlap(read, filled) for filled in self.fill_ins)
                 for read in reads
             )
         )
@@ -327,6 +327,12 @@ class _Compiler(FormatCompiler):
             totals=feeds,
             tally=TallyPlan.of(feeds),
             needs_values=any(not t.count or t.when is not None for t in feeds),
+            values_read=_values_read(
+                [
+                    *TallyPlan.of(feeds).expressions,
+                    *(f.expression for f in fields if f.kind == "value"),
+                ]
+            ),
             span=self.span(path),
             config_path=format_path(path),
         )
@@ -475,6 +481,19 @@ def compile_record_layout(
     )
 
 
+def _values_read(expressions: Sequence[Expression | None]) -> frozenset[str] | None:
+    """The fields of ``record`` (the scope name of a record's values) ``expressions`` read."""
+    names: set[str] = set()
+    for expression in expressions:
+        for read in expression.reads if expression is not None else ():
+            if read[0] != "record":
+                continue
+            if len(read) < 2 or not isinstance(read[1], str):
+                return None  # the whole record, or a field chosen at run time
+            names.add(read[1])
+    return frozenset(names)
+
+
 def _overlap(one: ModelPath, other: ModelPath) -> bool:
     """Whether data at one path may be data at the other (one holds or is the other)."""
     shorter = min(len(one), len(other))
@@ -491,8 +510,7 @@ def _written_at_once(group: GroupPlan, at_once: frozenset[str]) -> GroupPlan:
             items.append(_written_at_once(item, at_once))
             continue
         fields = tuple(
-            replace(f, written_later=False) if f.config_path in at_once else f
-            for f in item.fields
+            replace(f, written_later=False) if f.config_path in at_once else f for f in item.fields
         )
         items.append(replace(item, fields=fields, computed=_computed(fields)))
     return replace(group, items=tuple(items))

@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 from erengine.codecs.base import ListItem, ModelPath, TreeReaderState
 from erengine.codecs.leaf import LeafError
 from erengine.codecs.records.fast import (
+    NOT_ORDINARY,
     Careful,
     ComputedCheck,
     RecordDecoder,
@@ -38,8 +39,14 @@ from erengine.codecs.records.plan import (
     tally,
 )
 from erengine.config.schema.records import FixedFileSpec
-from erengine.errors import DataPosition, ErengineError, ParseError
+from erengine.errors import DataPosition, ParseError
 from erengine.expr import Expression
+
+# What a record's quick path runs: its decoder, its tally, a check per computed field.
+QuickRead = tuple[RecordDecoder, RecordTally | None, tuple[ComputedCheck, ...]]
+# A computed field checked when its list item completes: field, text, line, record label,
+# the record's values, and its generated check (None: the record was read carefully).
+Pending = tuple[FieldPlan, str, Line, str, dict[str, Any], ComputedCheck | None]
 
 
 class RecordReader(TreeReaderState):
@@ -68,19 +75,16 @@ class RecordReader(TreeReaderState):
         else:
             self.lines = iter_delimited_lines(stream, plan.file, file_name)
         self.current: Line | None = None
-        self.decoders: dict[int, RecordDecoder] = {}
-        self.tallies: dict[int, RecordTally] = {}
-        self.checks: dict[int, ComputedCheck] = {}
         # Deferred computed fields are checked when the list item holding them is complete,
         # so a header may check what follows it (an entry's addenda flag, a batch's class).
-        self.pending: list[list[tuple[FieldPlan, str, Line, str, dict[str, Any]]]] = [[]]
+        self.pending: list[list[Pending]] = [[]]
 
     def __iter__(self) -> Iterator[ListItem]:
         self.advance()
         header = getattr(self.plan.file, "header", None)
         if header:
             self.read_header(list(header))
-        yield from read_walk(self.plan.root, self.fixed)(self)
+        yield from read_walk(self.plan.root, self)(self)
         self.check_pending()
         self.read_trailing_lines()
         self.errors.raise_if_any()
@@ -154,23 +158,27 @@ class RecordReader(TreeReaderState):
 
     # -- records and fields --------------------------------------------------------------
 
-    def record(self, record: RecordPlan) -> None:
+    def quick(self, record: RecordPlan) -> QuickRead:
+        """The generated functions of ``record``'s quick path: its decoder, its tally, and a
+        check per computed field."""
+        tally = record_tally(record.tally) if record.totals else None
+        checks = tuple(computed_check(plan) for plan in record.computed)
+        return record_decoder(record, self.fixed), tally, checks
+
+    def record(self, record: RecordPlan, quick: QuickRead) -> None:
         line = self.current
         assert line is not None
-        self.advance()
+        self.current = next(self.lines, None)  # advance(), without a call for every record
         self.report.records += 1
         number = self.record_counts.get(record.name, 0) + 1
         self.record_counts[record.name] = number
-        if line.trimmed_to is None and self.quickly(record, line, number):
+        if line.trimmed_to is None and self.quickly(record, quick, line, number):
             return
         self.carefully(record, line, f"{record.name}#{number}")
 
-    def quickly(self, record: RecordPlan, line: Line, number: int) -> bool:
+    def quickly(self, record: RecordPlan, quick: QuickRead, line: Line, number: int) -> bool:
         """Read an ordinary record on the quick path; False when it needs the careful one."""
-        decode = self.decoders.get(id(record))
-        if decode is None:
-            decode = record_decoder(record, self.fixed)
-            self.decoders[id(record)] = decode
+        decode, add, checks = quick
         source: Any = line.text if self.fixed else line.cells
         if not self.fixed and len(source) < len(record.fields):
             return False
@@ -180,24 +188,22 @@ class RecordReader(TreeReaderState):
             decode(source, scope, root, values)
         except (Careful, LeafError):
             return False
-        label = f"{record.name}#{number}"
-        for plan in record.computed:
-            raw = (
-                line.text[plan.start : plan.start + (plan.width or 0)]
-                if self.fixed
-                else (line.cells[plan.start])
-            )
-            if plan.deferred:
-                self.pending[-1].append((plan, raw, line, label, values))
-            else:
-                self.check_quickly(plan, raw, line, label, values)
-        if record.totals:
-            add = self.tallies.get(id(record))
-            if add is None:
-                add = self.tallies[id(record)] = record_tally(record.tally)
+        if checks:
+            label = f"{record.name}#{number}"
+            for plan, check in zip(record.computed, checks, strict=True):
+                raw = (
+                    line.text[plan.start : plan.start + (plan.width or 0)]
+                    if self.fixed
+                    else (line.cells[plan.start])
+                )
+                if plan.deferred:
+                    self.pending[-1].append((plan, raw, line, label, values, check))
+                else:
+                    self.check_quickly((plan, raw, line, label, values, check))
+        if add is not None:
             try:
                 add(scope, values, self.totals)
-            except ErengineError:  # the careful tally reports it, and still counts the record
+            except NOT_ORDINARY:  # the careful tally reports it, and still counts the record
                 tally(record, scope, values, self.totals, self.evaluate)
         return True
 
@@ -229,7 +235,7 @@ class RecordReader(TreeReaderState):
             implied.set(self.scope, self.root, implied.value)
         for plan, raw in computed:
             if plan.deferred:
-                self.pending[-1].append((plan, raw, line, label, values))
+                self.pending[-1].append((plan, raw, line, label, values, None))
             else:
                 self.check_computed(plan, raw, line, label, values)
         if record.totals:
@@ -308,20 +314,17 @@ class RecordReader(TreeReaderState):
             return None
 
     def check_pending(self) -> None:
-        for plan, raw, line, label, values in self.pending.pop():
-            self.check_quickly(plan, raw, line, label, values)
+        for pending in self.pending.pop():
+            self.check_quickly(pending)
 
-    def check_quickly(
-        self, plan: FieldPlan, raw: str, line: Line, label: str, values: dict[str, Any]
-    ) -> None:
-        """Check a computed field on its quick path; carefully when it does not match."""
-        check = self.checks.get(id(plan))
-        if check is None:
-            check = self.checks[id(plan)] = computed_check(plan)
+    def check_quickly(self, pending: Pending) -> None:
+        """Check a computed field with its generated check, carefully when it does not match
+        (or there is none: the record was read carefully)."""
+        plan, raw, line, label, values, check = pending
         try:
-            if check(self.scope, values, raw):
+            if check is not None and check(self.scope, values, raw):
                 return
-        except (ErengineError, LeafError):
+        except NOT_ORDINARY:
             pass
         self.check_computed(plan, raw, line, label, values)
 

@@ -1,9 +1,10 @@
 """Writing model data through a record layout plan.
 
-The writer walks the plan once, iterating each ``for_each`` list as it goes, so a list may be
-a generator and memory stays flat. Totals accumulate as records are written; computed fields
-(trailers) read them. Every problem is collected with the record, field and JSON path it
-concerns; the caller writes to a temporary file and publishes it only on success.
+The writer walks the plan once (a walk generated from it, ``loops.py``), iterating each
+``for_each`` list as it goes, so a list may be a generator and memory stays flat. Totals
+accumulate as records are written; computed fields (trailers) read them. Every problem is
+collected with the record, field and JSON path it concerns; the caller writes to a temporary
+file and publishes it only on success.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, BinaryIO
 from erengine.codecs.base import WriteReport
 from erengine.codecs.leaf import LeafError
 from erengine.codecs.records.fast import (
+    NOT_ORDINARY,
     Careful,
     RecordEncoder,
     RecordTally,
@@ -25,6 +27,7 @@ from erengine.codecs.records.fast import (
     record_tally,
 )
 from erengine.codecs.records.framing import RecordSink
+from erengine.codecs.records.loops import write_walk
 from erengine.codecs.records.plan import (
     FieldPlan,
     GroupPlan,
@@ -35,7 +38,7 @@ from erengine.codecs.records.plan import (
     scope_value,
     tally,
 )
-from erengine.errors import DataPosition, ErengineError, ErrorCollector, ValidationError
+from erengine.errors import DataPosition, ErrorCollector, ValidationError
 from erengine.expr import Expression
 
 _MULTI_BYTE = frozenset({"utf-8"})
@@ -59,8 +62,7 @@ class RecordWriter:
         self.record_counts: dict[str, int] = {}
         self.list_stack: list[tuple[str, int]] = []
         self.loop_items: set[str] = set()
-        self.encoders: dict[int, RecordEncoder] = {}
-        self.tallies: dict[int, RecordTally] = {}
+        self.encoders: dict[int, RecordEncoder] = {}  # of deferred fields, written later
         # In single-byte encodings a character's column is its byte offset in the record.
         self.single_byte = codecs.lookup(plan.file.encoding).name not in _MULTI_BYTE
         self.root: Mapping[str, Any] = {}
@@ -76,7 +78,7 @@ class RecordWriter:
         header = getattr(self.plan.file, "header", None)
         if header:
             self.sink.write(self.sink.cells_to_text(list(header)))
-        self.group(self.plan.root, scope)
+        write_walk(self.plan.root, self)(self, scope)
         self.write_deferred(scope)
         self.errors.raise_if_any()
         self.sink.finish()
@@ -84,15 +86,12 @@ class RecordWriter:
         self.report.bytes_written = self.sink.bytes_written
         return self.report
 
-    def group(self, group: GroupPlan, scope: dict[str, Any]) -> None:
-        if group.for_each is None:
-            for name in group.totals:
-                self.totals[name] = 0
-            self.items(group, scope)
-            return
+    def list_of(self, group: GroupPlan, scope: dict[str, Any]) -> Iterable[Any] | None:
+        """The list ``group`` repeats for; None (an error, or nothing) when it is not one."""
+        assert group.for_each is not None
         items = scope_value(scope, group.for_each)
         if items is None:
-            items = ()
+            return ()
         if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
             self.fail(
                 "VAL101",
@@ -102,42 +101,36 @@ class RecordWriter:
                 expected="a list",
                 found=type(items).__name__,
             )
-            return
-        self.list_stack.append((group.for_each[-1], 0))
-        self.loop_items.add(group.item_name)
-        for index, item in enumerate(items):
-            self.list_stack[-1] = (group.for_each[-1], index)
-            scope[group.item_name] = item
-            for name in group.totals:
-                self.totals[name] = 0
-            self.deferred.append([])
-            self.items(group, scope)
-            self.write_deferred(scope)
-        self.list_stack.pop()
-        self.loop_items.discard(group.item_name)
-        scope.pop(group.item_name, None)
+            return None
+        return items
 
-    def items(self, group: GroupPlan, scope: dict[str, Any]) -> None:
-        for item in group.items:
-            if item.when is not None and not self.evaluate(item.when, scope):
-                continue
-            if isinstance(item, RecordPlan):
-                self.record(item, scope)
-            else:
-                self.group(item, scope)
+    def quick(self, record: RecordPlan) -> tuple[RecordEncoder, RecordTally | None]:
+        """The generated functions of ``record``'s quick path: its encoder and its tally."""
+        tally = record_tally(record.tally) if record.totals else None
+        kept = record.values_read if record.needs_values else frozenset()
+        encoder = record_encoder(record.fields, self.fill_in, fixed=not self.delimited, kept=kept)
+        return encoder, tally
 
-    def record(self, record: RecordPlan, scope: dict[str, Any]) -> None:
+    def record(
+        self,
+        record: RecordPlan,
+        encode: RecordEncoder,
+        add: RecordTally | None,
+        scope: dict[str, Any],
+    ) -> None:
         number = self.record_counts.get(record.name, 0) + 1
         self.record_counts[record.name] = number
-        if not self.quickly(record, scope):
+        if not self.quickly(record, encode, add, scope):
             self.carefully(record, scope, f"{record.name}#{number}")
 
-    def quickly(self, record: RecordPlan, scope: dict[str, Any]) -> bool:
+    def quickly(
+        self,
+        record: RecordPlan,
+        encode: RecordEncoder,
+        add: RecordTally | None,
+        scope: dict[str, Any],
+    ) -> bool:
         """Write an ordinary record on the quick path; False when it needs the careful one."""
-        encode = self.encoders.get(id(record))
-        if encode is None:
-            encode = record_encoder(record.fields, self.fill_in)
-            self.encoders[id(record)] = encode
         values: dict[str, Any] | None = {} if record.needs_values else None
         later: list[FieldPlan] = []
         try:
@@ -147,26 +140,19 @@ class RecordWriter:
                     self.fill_in(implied.path, implied.value, scope)
                 elif actual != implied.value:
                     raise Careful
-            parts = encode(scope, values, later)
-            text = self.sink.cells_to_text(parts) if self.delimited else "".join(parts)
+            out = encode(scope, values, later)
+            text = out if isinstance(out, str) else self.sink.cells_to_text(out)
             offset = self.sink.write(text)
-        except (Careful, LeafError, ErengineError, UnicodeEncodeError):
+        except NOT_ORDINARY:
             return False
-        self.defer(later, text, offset, f"{record.name}#{self.record_counts[record.name]}")
-        if record.totals:
-            self.add_to_totals(record, scope, values)
+        if later:
+            self.defer(later, text, offset, f"{record.name}#{self.record_counts[record.name]}")
+        if add is not None:
+            try:
+                add(scope, values, self.totals)
+            except NOT_ORDINARY:  # the careful tally reports it, and still counts the record
+                tally(record, scope, values, self.totals, lambda e: self.evaluate(e, scope))
         return True
-
-    def add_to_totals(
-        self, record: RecordPlan, scope: dict[str, Any], values: dict[str, Any] | None
-    ) -> None:
-        add = self.tallies.get(id(record))
-        if add is None:
-            add = self.tallies[id(record)] = record_tally(record.tally)
-        try:
-            add(scope, values, self.totals)
-        except ErengineError:  # the careful tally reports it, and still counts the record
-            tally(record, scope, values, self.totals, lambda e: self.evaluate(e, scope))
 
     def defer(self, plans: list[FieldPlan], text: str, offset: int, label: str) -> None:
         for plan in plans:
@@ -259,11 +245,14 @@ class RecordWriter:
         """A deferred field's text now that its item is complete: quickly, else carefully."""
         encode = self.encoders.get(id(plan))
         if encode is None:
-            encode = record_encoder((replace(plan, written_later=False),), self.fill_in)
+            field = replace(plan, written_later=False)  # deferred fields are fixed-width
+            encode = record_encoder((field,), self.fill_in, fixed=True, kept=frozenset())
             self.encoders[id(plan)] = encode
         try:
-            return encode(scope, None, [])[0]
-        except (Careful, LeafError, ErengineError):
+            text = encode(scope, None, [])
+            assert isinstance(text, str)
+            return text
+        except NOT_ORDINARY:
             return self.field(plan, scope, label, None)
 
     def _field_at(self, record: RecordPlan, column: int) -> FieldPlan | None:

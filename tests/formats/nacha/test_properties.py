@@ -67,7 +67,7 @@ def test_quick_and_careful_paths_write_the_same_bytes(
     careful = io.BytesIO()
     original = RecordWriter.quickly
     try:
-        RecordWriter.quickly = lambda self, record, scope: False  # type: ignore[method-assign]
+        RecordWriter.quickly = lambda *_: False  # type: ignore[method-assign]
         nacha.write(data, careful)
     finally:
         RecordWriter.quickly = original  # type: ignore[method-assign]
