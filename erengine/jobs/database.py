@@ -11,8 +11,10 @@ One small layer over ``sqlite3`` and ``psycopg`` so the jobs speak one way to bo
   identifiers and comments (PostgreSQL's ``::`` casts are left alone). Values are always
   passed as parameters, never formatted into the text.
 - **Errors.** A database that cannot be reached, or goes away during a statement, is a
-  ``TransportError`` (``TRN3xx``, exit 5: the run can be retried as it stands); a statement
-  the database refuses (an unknown column, a constraint) is ``TRN310`` with its message.
+  ``DatabaseUnavailable`` (a ``TransportError``, ``TRN301``-``TRN303``, exit 5: the run can
+  be retried as it stands; a pickup's consumer that meets it leaves the file on the server
+  for the next run, as the transport's ``RetryLater`` says); a statement the database
+  refuses (an unknown column, a constraint) is ``TRN310`` with its message.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from erengine_sftp import RetryLater
 
 from erengine.errors import TransportError
 
@@ -34,6 +37,11 @@ Dialect = Literal["sqlite", "postgresql"]
 Parameters = Sequence[Any] | Mapping[str, Any]
 
 _CONNECT_SECONDS = 10
+
+
+class DatabaseUnavailable(TransportError, RetryLater):
+    """The database cannot be reached, went away, or its password is not in the environment:
+    nothing is wrong with the work at hand, which can be done again once it is back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +178,7 @@ def _password(url: DatabaseUrl, variable: str | None) -> str | None:
         return None
     value = os.environ.get(variable)
     if value is None:
-        raise TransportError(
+        raise DatabaseUnavailable(
             "TRN302",
             f"the environment variable {variable} (the database password) is not set",
             host=url.label,
@@ -187,7 +195,7 @@ def database_errors(url: DatabaseUrl, operation: str) -> Iterator[None]:
         yield
     except (psycopg.OperationalError, sqlite3.OperationalError) as exc:
         refused = _refused_statement(exc)
-        raise TransportError(
+        raise (TransportError if refused else DatabaseUnavailable)(
             "TRN310" if refused else ("TRN301" if operation == "connect" else "TRN303"),
             f"{'the database refused the statement' if refused else 'database unavailable'}: "
             f"{_first_line(exc)}",

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from erengine_sftp import RetryLater
 
 from erengine.errors import TransportError
 from erengine.jobs.database import (
@@ -65,6 +66,7 @@ def test_a_missing_sqlite_file_is_not_created_for_reading(tmp_path: Path) -> Non
     with pytest.raises(TransportError) as caught:
         connect(url)
     assert caught.value.code == "TRN301"
+    assert isinstance(caught.value, RetryLater)  # a pickup leaves its file for the next run
     assert not (tmp_path / "missing.db").exists()
 
 
@@ -107,6 +109,7 @@ def test_a_refused_statement_names_the_database(database: Database) -> None:
     with pytest.raises(TransportError) as caught:
         list(database.query("SELECT nope FROM nowhere"))
     assert caught.value.code == "TRN310"
+    assert not isinstance(caught.value, RetryLater)  # the statement is wrong, not the moment
     assert database.url.label in str(caught.value)
 
 
