@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -21,7 +21,8 @@ from erengine.config.schema.mapping import MappingDocument
 from erengine.config.versions import parse_reference
 from erengine.errors import ConfigError, ErrorGroup, SourceSpan
 from erengine.expr import ExpressionCompiler
-from erengine.io import MappingPlan, compile_mapping, read_data
+from erengine.io import MappingPlan, compile_mapping, read_data, read_rows
+from erengine.io.mapping import Row
 from erengine.kinds import register_document_kinds
 from erengine.model import ModelPlan, compile_model
 
@@ -129,6 +130,23 @@ class Engine:
             return read_data(compiled.model, path)
         plan = self.mapping(mapping, compiled.model, compiled.model_document)
         return plan.read(path, context=context)
+
+    def load_rows(
+        self,
+        compiled: CompiledFormat,
+        rows: Iterable[Row],
+        *,
+        source: str,
+        mapping: str | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Typed model data from rows that are already dicts (a database query's), numbered
+        from 1: through a mapping, or in the model's flat CSV layout (docs/models.md). Typed
+        values (Decimal, date) keep their types."""
+        if mapping is None:
+            return read_rows(compiled.model, rows, source=source, by_line=False)
+        plan = self.mapping(mapping, compiled.model, compiled.model_document)
+        return plan.apply(rows, context=context, source=source, by_line=False)
 
     def format(self, reference: str) -> CompiledFormat:
         document = self.catalog.resolve(reference, "format")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
 from erengine.errors import DataPosition, ErrorGroup, ParseError
@@ -31,12 +31,24 @@ def read_csv(
     plan: ModelPlan, source: TextIO, *, file: str | None = None, delimiter: str = ","
 ) -> dict[str, Any]:
     """Read CSV written by `write_csv` (or by hand, same columns) into typed data."""
+    return read_rows(plan, iter_csv_rows(source, file=file, delimiter=delimiter), source=file)
+
+
+def read_rows(
+    plan: ModelPlan,
+    rows: Iterable[tuple[int, Mapping[str, Any]]],
+    *,
+    source: str | None = None,
+    by_line: bool = True,
+) -> dict[str, Any]:
+    """Typed data from rows in the CSV layout (column header -> cell): CSV text, or typed
+    values such as a database query's (a None cell is empty). Rows are numbered by file line
+    (`by_line`) or from 1."""
     layout = flat_layout(plan)
-    rows = iter_csv_rows(source, file=file, delimiter=delimiter)
-    origins = RowOrigins(file)
-    tree = layout.tree(cells_in_layout_order(layout, rows, file), source=file, origins=origins)
+    origins = RowOrigins(source, by_line=by_line)
+    tree = layout.tree(cells_in_layout_order(layout, rows, source), source=source, origins=origins)
     try:
-        typed: dict[str, Any] = plan.from_json(tree, source=file)
+        typed: dict[str, Any] = plan.from_json(tree, source=source)
     except ErrorGroup as group:
         placed = tuple(origins.place(error) for error in group.errors)
         raise ErrorGroup(placed, truncated=group.truncated) from None
@@ -73,8 +85,8 @@ def iter_csv_rows(
 
 
 def cells_in_layout_order(
-    layout: FlatLayout, rows: Iterator[CsvRow], file: str | None
-) -> Iterator[tuple[int, list[str]]]:
+    layout: FlatLayout, rows: Iterable[tuple[int, Mapping[str, Any]]], file: str | None
+) -> Iterator[tuple[int, list[Any]]]:
     """(line, cells in the layout's column order); an unknown column is an error at once."""
     headers = layout.headers
     checked = False
@@ -82,7 +94,11 @@ def cells_in_layout_order(
         if not checked:
             _check_headers(headers, row.keys(), file)
             checked = True
-        yield line, [row.get(header, "") for header in headers]
+        yield line, [_cell(row.get(header)) for header in headers]
+
+
+def _cell(value: Any) -> Any:
+    return "" if value is None else value
 
 
 def _check_headers(known: tuple[str, ...], found: Any, file: str | None) -> None:

@@ -89,15 +89,19 @@ class FlatLayout:
                 raise _ambiguous(where, "this item is empty; a CSV file cannot hold an empty item")
             yield cells + [""] * (len(self.headers) - len(cells))
 
-    def record(self, level: Level, own: Sequence[str]) -> dict[str, Any]:
-        """The JSON form of one item of `level` from its cells (its child list left empty)."""
+    def record(self, level: Level, own: Sequence[Any]) -> dict[str, Any]:
+        """The JSON form of one item of `level` from its cells (its child list left empty).
+
+        A cell is text (CSV) or an already typed value (a database row's Decimal or date),
+        which the model takes as it is.
+        """
         record: dict[str, Any] = {}
         if level.child is not None and level.child_required:
             list_at(record, level.child)
         for column, cell in zip(level.columns, own, strict=True):
             if cell == "":
                 continue
-            value = column.leaf.from_text(cell)
+            value = column.leaf.from_text(cell) if isinstance(cell, str) else cell
             if isinstance(column.path[-1], int):
                 list_at(record, column.path[:-1]).append(value)
             else:
@@ -107,12 +111,13 @@ class FlatLayout:
 
     def tree(
         self,
-        rows: Iterable[tuple[int, Sequence[str]]],
+        rows: Iterable[tuple[int, Sequence[Any]]],
         *,
         source: str | None = None,
         origins: RowOrigins | None = None,
     ) -> dict[str, Any]:
-        """Rows (line number, cells in `headers` order) -> JSON-form data (not yet checked).
+        """Rows (line number, cells in `headers` order, "" for none) -> JSON-form data (not yet
+        checked).
 
         `origins`, when given, learns the line that began each item.
         """
@@ -154,10 +159,10 @@ class _TreeBuilder:
         self.layout = layout
         self.source = source
         self.origins = origins
-        self.open: list[tuple[list[str], dict[str, Any], str] | None] = [None] * len(layout.levels)
+        self.open: list[tuple[list[Any], dict[str, Any], str] | None] = [None] * len(layout.levels)
         self.errors = ErrorCollector()
 
-    def add(self, line: int, cells: Sequence[str]) -> None:
+    def add(self, line: int, cells: Sequence[Any]) -> None:
         levels = self.layout.levels
         opened = False  # whether this row began a new item on some level
         for depth, level in enumerate(levels):

@@ -94,9 +94,14 @@ class MappingPlan:
         context: Mapping[str, Any] | None = None,
         source: str | None = None,
         limit: int = 100,
+        by_line: bool | None = None,
     ) -> dict[str, Any]:
-        """Map rows onto the model; typed data, or an ErrorGroup of every problem found."""
-        run = _MappingRun(self, dict(context or {}), source, limit)
+        """Map rows onto the model; typed data, or an ErrorGroup of every problem found.
+
+        Row numbers are file lines when `by_line` (by default: when the source is CSV)."""
+        if by_line is None:
+            by_line = isinstance(self.source_spec, CsvSourceSpec)
+        run = _MappingRun(self, dict(context or {}), source, limit, by_line)
         for number, row in rows:
             run.add(number, row)
         return run.finish()
@@ -297,7 +302,12 @@ class _Item:
 
 class _MappingRun:
     def __init__(
-        self, plan: MappingPlan, context: dict[str, Any], source: str | None, limit: int
+        self,
+        plan: MappingPlan,
+        context: dict[str, Any],
+        source: str | None,
+        limit: int,
+        by_line: bool,
     ) -> None:
         self.plan = plan
         self.context = context
@@ -305,7 +315,7 @@ class _MappingRun:
         self.errors = ErrorCollector(limit=limit)
         self.root: _Item | None = None
         self.failed_paths: set[str] = set()  # their "missing" in the model is no news
-        self.origins = RowOrigins(source, by_line=isinstance(plan.source_spec, CsvSourceSpec))
+        self.origins = RowOrigins(source, by_line=by_line)
 
     def evaluate(
         self, expression: Expression, scope: Mapping[str, Any], number: int, path: str

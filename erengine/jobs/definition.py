@@ -15,11 +15,19 @@ from pathlib import Path
 from zoneinfo import ZoneInfoNotFoundError
 
 from erengine.config.catalog import Catalog, ResolvedDocument
-from erengine.config.schema.job import InboundJobDocument, JobDocument, OutboundJobDocument
+from erengine.config.schema.job import (
+    QUERY_PARAMETERS,
+    InboundJobDocument,
+    JobDocument,
+    OutboundJobDocument,
+)
 from erengine.engine import Engine
 from erengine.errors import ConfigError
 from erengine.jobs.cron import CronSchedule
+from erengine.jobs.database import DatabaseUrl, placeholder_names
 from erengine.jobs.reading import InboundFormats
+
+ConfigPath = tuple[str | int, ...]
 
 _SUFFIXES = (".yaml", ".yml")
 
@@ -55,6 +63,19 @@ class JobDefinition:
         """A path of the job file, made absolute against the job's folder."""
         return _absolute(self.folder, relative)
 
+    def database_url(self, text: str, where: ConfigPath) -> DatabaseUrl:
+        """A database URL of the job file at ``where`` (a relative SQLite path is taken
+        against the job's folder); a mistake is located in the job file."""
+        try:
+            return DatabaseUrl.parse(text, self.folder)
+        except ValueError as exc:
+            raise ConfigError(
+                "CFG213",
+                str(exc),
+                span=self.document.span(where),
+                config_path=".".join(map(str, where)),
+            ) from None
+
     @property
     def outbound(self) -> OutboundJobDocument | None:
         return self.spec if isinstance(self.spec, OutboundJobDocument) else None
@@ -84,9 +105,11 @@ def load_job(reference: str, catalog_folders: Sequence[Path] = ()) -> JobDefinit
     folder = document.entry.path.resolve().parent
     own_folders = tuple(_absolute(folder, text) for text in spec.catalog)
     engine = Engine.from_folders((*own_folders, *catalog_folders))
+    job = JobDefinition(document, spec, engine, _schedule(document, spec))
+    _check_source_query(job)
     if isinstance(spec, InboundJobDocument):
         InboundFormats.load(document, spec, engine)  # mistakes located now, not at run time
-    return JobDefinition(document, spec, engine, _schedule(document, spec))
+    return job
 
 
 def list_jobs(catalog_folders: Sequence[Path] = ()) -> list[JobDefinition]:
@@ -120,6 +143,23 @@ def _schedule(document: ResolvedDocument, spec: JobDocument) -> CronSchedule | N
             span=document.span(("schedule", "cron")),
             config_path="schedule.cron",
         ) from None
+
+
+def _check_source_query(job: JobDefinition) -> None:
+    """A SQL source's URL, and the named parameters its query uses (only a run's own)."""
+    sql = job.outbound.source.sql if job.outbound else None
+    if sql is None:
+        return
+    job.database_url(sql.url, ("source", "sql", "url"))
+    for name in placeholder_names(sql.query):
+        if name not in QUERY_PARAMETERS:
+            raise ConfigError(
+                "CFG213",
+                f"the query uses :{name}, which a run does not give",
+                span=job.document.span(("source", "sql", "query")),
+                config_path="source.sql.query",
+                hint="named parameters: " + ", ".join(":" + known for known in QUERY_PARAMETERS),
+            )
 
 
 def _absolute(folder: Path, text: str) -> Path:

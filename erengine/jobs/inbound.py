@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from erengine_sftp import LocalEndpoint, PickedFile, Picker, SftpEndpoint, load_endpoint
 
-from erengine.config.schema.job import InboundJobDocument
+from erengine.config.schema.job import InboundJobDocument, SqlOutputSpec
 from erengine.io import write_data
 from erengine.io.durable import durable_output
 from erengine.jobs.context import JobError, RunContext, transport_errors
@@ -28,6 +28,7 @@ from erengine.jobs.definition import JobDefinition
 from erengine.jobs.files import job_lock
 from erengine.jobs.ledger import Run, RunIdentity, RunLedger
 from erengine.jobs.reading import InboundFormats
+from erengine.jobs.sinks import SqlSink, sql_sinks
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,8 @@ def run_inbound(job: JobDefinition, context: RunContext) -> InboundResult:
     run_ledger, transport_ledger = context.open_ledgers()
     with run_ledger, job_lock(run_ledger, job.name), transport_ledger:
         run = run_ledger.start_pickup(identity)
-        consumer = _StatementWriter(job, formats, context, run_ledger, run.id)
+        sinks = sql_sinks(job, job.engine.model(formats.model))
+        consumer = _StatementWriter(job, formats, context, run_ledger, run.id, sinks)
         picker = Picker(
             endpoint,
             ledger=transport_ledger,
@@ -138,6 +140,7 @@ class _StatementWriter:
     context: RunContext
     ledger: RunLedger
     run_id: int
+    sinks: list[SqlSink]
     written: list[dict[str, Any]] = field(default_factory=list)
 
     def __call__(self, picked: PickedFile) -> None:
@@ -152,10 +155,13 @@ class _StatementWriter:
             data, _report = compiled.read_document(stream, file_name=picked.remote_path)
         remote_name = picked.remote_path.rsplit("/", 1)[-1]
         outputs = []
-        # All outputs or none: each is written to its temp file first; a failure removes
-        # them all (the statement is refused whole), success publishes them together.
+        # All outputs or none: each file is written to its temp file first, then the SQL
+        # outputs commit; a failure before that removes them all (the statement is refused
+        # whole, or stays for the next run: erengine.jobs.sinks), success publishes them.
         with ExitStack() as publish_on_success:
             for output in spec.outputs:
+                if isinstance(output, SqlOutputSpec):
+                    continue
                 name = output.name.format(
                     stem=Path(remote_name).stem,
                     name=remote_name,
@@ -166,6 +172,17 @@ class _StatementWriter:
                 temporary = publish_on_success.enter_context(durable_output(target))
                 write_data(compiled.model, data, temporary, kind=output.type)
                 outputs.append(str(target))
+            for sink in self.sinks:
+                rows = sink.write(
+                    data, job=self.job.name, sha256=picked.sha256, remote_path=picked.remote_path
+                )
+                self._log(
+                    "sql_written" if rows >= 0 else "sql_already_written",
+                    picked,
+                    target=sink.target,
+                    rows=rows,
+                )
+                outputs.append(sink.target)
         self.context.step_hook("outputs written")
         self.ledger.record_statement(
             self.run_id,

@@ -316,7 +316,7 @@ class RunLedger:
         identity: RunIdentity,
         batch: str,
         generated: GeneratedFile,
-        sources: Iterable[tuple[Path, str]],
+        sources: Iterable[tuple[str, str]],  # (file path or `sql:<database>`, sha256)
         records: Iterable[SourceRecord],
     ) -> Run:
         """The run's first row, its sources and its records, in one transaction. JOB106 when
@@ -359,7 +359,7 @@ class RunLedger:
             (run_id,) = inserted
             self._db.execute_many(
                 "INSERT INTO run_sources (run_id, path, sha256) VALUES (?, ?, ?)",
-                [(run_id, str(path), sha256) for path, sha256 in sources],
+                [(run_id, label, sha256) for label, sha256 in sources],
             )
             self._db.execute_many(
                 "INSERT INTO run_records (job, record_id, record_sha256, run_id) "

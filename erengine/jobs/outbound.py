@@ -2,10 +2,10 @@
 
 A run is keyed by job and batch (the business period, or an explicit batch id):
 
-1. **generated** — the source files are read (through the mapping, if any), records already
-   in an earlier batch are left out, the file is written atomically into the job's folder and
-   checked (against its XSD where one is on the schema path); its name, message id, sha256,
-   sources and records are committed in one transaction;
+1. **generated** — the source files or query rows are read (through the mapping, if any),
+   records already in an earlier batch are left out, the file is written atomically into the
+   job's folder and checked (against its XSD where one is on the schema path); its name,
+   message id, sha256, sources and records are committed in one transaction;
 2. **archived** — the generated file is copied into the archive with a manifest line, before
    anything leaves;
 3. **delivered** — the file goes to each endpoint in order; each delivery is recorded.
@@ -39,6 +39,7 @@ from erengine.config.schema.job import OutboundJobDocument
 from erengine.engine import CompiledFormat
 from erengine.errors import ConfigError
 from erengine.io.durable import durable_output
+from erengine.io.mapping import Row
 from erengine.jobs.context import JobError, RunContext, transport_errors
 from erengine.jobs.definition import JobDefinition
 from erengine.jobs.files import job_lock
@@ -52,6 +53,7 @@ from erengine.jobs.ledger import (
     utc_now,
 )
 from erengine.jobs.records import content_sha256, select_new_records
+from erengine.jobs.sources import query_source
 from erengine.validate.xsd import check_against_schema, schema_folders
 
 OutboundStatus = Literal["delivered", "already_delivered", "nothing_to_send", "dry_run"]
@@ -177,7 +179,11 @@ class _OutboundRunner:
             return None
         generated = self._write(prepared, self._folder())
         run = self.ledger.record_generated(
-            self.identity, self.batch.key, generated, prepared.sources, prepared.records
+            self.identity,
+            self.batch.key,
+            generated,
+            [(source.label, source.sha256) for source in prepared.sources],
+            prepared.records,
         )
         self._log("generated", run=run.id, **_described(generated))
         self.context.step_hook("generated")
@@ -186,7 +192,9 @@ class _OutboundRunner:
     def _prepare(self) -> _Prepared | None:
         sources = self._new_sources()
         if not sources:
-            self.empty_reason = "no new source files"
+            self.empty_reason = (
+                "no new source rows" if self.spec.source.sql else "no new source files"
+            )
             return None
         sequence = self.ledger.next_sequence(self.job.name)
         names = {
@@ -205,7 +213,7 @@ class _OutboundRunner:
             "batch": self.batch.key,
             **self.spec.context,
         }
-        data = self._read_sources([path for path, _ in sources], expression_context)
+        data = self._read_sources(sources, expression_context)
         records: list[SourceRecord] = []
         if self.spec.source.records:
             records = select_new_records(
@@ -231,27 +239,55 @@ class _OutboundRunner:
             records=records,
         )
 
-    def _new_sources(self) -> list[tuple[Path, str]]:
-        """Source files matching the patterns, except content already in an earlier batch."""
+    def _new_sources(self) -> list[_Source]:
+        """Source files matching the patterns (or the query's rows), except content already
+        in an earlier batch."""
         taken = self.ledger.taken_source_hashes(self.job.name)
+        if self.spec.source.sql is not None:
+            queried = query_source(
+                self.job,
+                {
+                    "period": self.batch.period,
+                    "batch": self.batch.key,
+                    "today": self.batch.now.date().isoformat(),
+                    "job": self.job.name,
+                },
+            )
+            if not queried.rows or queried.sha256 in taken:
+                return []
+            return [_Source(queried.label, queried.sha256, rows=queried.rows)]
         found: dict[Path, str] = {}
-        for pattern in self.spec.source.files:
+        for pattern in self.spec.source.files or ():
             for text in sorted(glob.glob(str(self.job.path(pattern)))):
                 path = Path(text)
                 if path.is_file() and path not in found:
                     with transport_errors():
                         found[path] = file_sha256(path)[1]
-        return [(path, sha256) for path, sha256 in found.items() if sha256 not in taken]
+        return [
+            _Source(str(path), sha256, path=path)
+            for path, sha256 in found.items()
+            if sha256 not in taken
+        ]
 
     def _read_sources(
-        self, paths: list[Path], expression_context: dict[str, Any]
+        self, sources: list[_Source], expression_context: dict[str, Any]
     ) -> dict[str, Any]:
-        """The model data of every source file: the first file's values, every file's lists."""
+        """The model data of every source: the first one's values, every one's lists."""
         merged: dict[str, Any] = {}
-        for path in paths:
-            data = self.job.engine.load_input(
-                self.compiled, path, mapping=self.spec.source.mapping, context=expression_context
-            )
+        mapping = self.spec.source.mapping
+        for source in sources:
+            if source.path is not None:
+                data = self.job.engine.load_input(
+                    self.compiled, source.path, mapping=mapping, context=expression_context
+                )
+            else:
+                data = self.job.engine.load_rows(
+                    self.compiled,
+                    source.rows,
+                    source=source.label,
+                    mapping=mapping,
+                    context=expression_context,
+                )
             for key, value in data.items():
                 if isinstance(value, list) and isinstance(merged.get(key), list):
                     merged[key].extend(value)
@@ -284,7 +320,7 @@ class _OutboundRunner:
                 )
         with transport_errors():
             size, sha256 = file_sha256(path)
-        digest = content_sha256([sha for _, sha in prepared.sources])
+        digest = content_sha256([source.sha256 for source in prepared.sources])
         return GeneratedFile(
             prepared.sequence, prepared.file_name, prepared.message_id, path, sha256, size, digest
         )
@@ -392,13 +428,23 @@ class _OutboundRunner:
 
 
 @dataclass(frozen=True, slots=True)
+class _Source:
+    """One source of a batch: a file, or a query's rows; recorded by label and sha256."""
+
+    label: str
+    sha256: str
+    path: Path | None = None
+    rows: list[Row] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
 class _Prepared:
     sequence: int
     file_name: str
     message_id: str | None
     data: dict[str, Any]
     expression_context: dict[str, Any]
-    sources: list[tuple[Path, str]]
+    sources: list[_Source]
     records: list[SourceRecord]
 
 

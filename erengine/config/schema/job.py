@@ -1,10 +1,10 @@
 """Schema of job documents (`kind: job`): what a run reads, writes and moves. See docs/jobs.md.
 
-An outbound job turns source files into one payment file per business period (or explicit
-batch id) and delivers it; an inbound job picks up statements from an endpoint and writes
-them as data files, reading each with one format (and bank overlay) or the one detection
-picks among candidates. Relative paths are relative to the job file. SQL sources and sinks
-are not part of the language yet (issue 6).
+An outbound job turns source files or the rows of a SQL query into one payment file per
+business period (or explicit batch id) and delivers it; an inbound job picks up statements
+from an endpoint and writes them as data files or rows of a SQL table, reading each with one
+format (and bank overlay) or the one detection picks among candidates. Relative paths are
+relative to the job file; database URLs never hold a password (`password_env`).
 """
 
 from __future__ import annotations
@@ -61,16 +61,46 @@ class ScheduleSpec(Strict):
     )
 
 
-class FileSourceSpec(Strict):
-    """Model data (or an ERP export, through a mapping) from files matching patterns."""
+QUERY_PARAMETERS = ("period", "batch", "today", "job")
+"""Named parameters a source query may use (`:period`): the run's period, batch id, run date
+(ISO text) and job name."""
 
-    files: list[str] = Field(
+
+class SqlQuerySpec(Strict):
+    """Rows of a query against SQLite or PostgreSQL: the source's own columns."""
+
+    url: str = Field(
+        description="`sqlite:///relative/to/job.db`, `sqlite:////absolute.db` or "
+        "`postgresql://user@host:port/dbname` (never a password: see `password_env`)."
+    )
+    password_env: str | None = Field(
+        default=None,
+        description="Environment variable that holds the database password "
+        "(libpq's `PGPASSWORD` and `~/.pgpass` work too).",
+    )
+    query: str = Field(
+        description="A SELECT; named parameters: "
+        + ", ".join(":" + name for name in QUERY_PARAMETERS)
+        + ". Order the rows (`ORDER BY`): the same rows in the same order are not read twice."
+    )
+
+
+class SourceSpec(Strict):
+    """Model data (or an ERP export, through a mapping) from files or from a SQL query."""
+
+    files: list[str] | None = Field(
+        default=None,
         min_length=1,
         description="Glob patterns, relative to the job file (e.g. `exports/payables-*.csv`). "
         "Every match is read; the lists of several files are joined.",
     )
+    sql: SqlQuerySpec | None = Field(
+        default=None, description="A query whose rows are read instead of files."
+    )
     mapping: str | None = Field(
-        default=None, description="`NAME@RANGE` of a mapping for the files' own columns."
+        default=None,
+        description="`NAME@RANGE` of a mapping for the source's own columns (without one, "
+        "rows must be the model's flat CSV form).",
     )
     records: Annotated[str, Field(pattern=MODEL_PATH)] | None = Field(
         default=None,
@@ -82,6 +112,12 @@ class FileSourceSpec(Strict):
         description="Dotted path inside an item that identifies it (e.g. an invoice number); "
         "without it, an item is identified by the sha256 of its content.",
     )
+
+    @model_validator(mode="after")
+    def _files_or_sql(self) -> SourceSpec:
+        if (self.files is None) == (self.sql is None):
+            raise ValueError("give exactly one of `files` and `sql`")
+        return self
 
 
 class OutboundFileSpec(Strict):
@@ -123,7 +159,7 @@ class JobHeader(DocumentHeader):
 class OutboundJobDocument(JobHeader):
     """A job that writes a payment file per batch and delivers it at most once."""
 
-    source: FileSourceSpec
+    source: SourceSpec
     format: str = Field(description="`NAME@RANGE` of the format to write.")
     output: OutboundFileSpec
     context: dict[str, str] = Field(
@@ -152,6 +188,46 @@ class DataOutputSpec(Strict):
     @classmethod
     def _known_placeholders(cls, value: str) -> str:
         return _check_placeholders(value, OUTPUT_NAME_FIELDS)
+
+
+SQL_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+SQL_TABLE = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$"
+
+
+class SqlOutputSpec(Strict):
+    """Rows in a SQL table: one per item of a model list, inserted in one transaction with
+    the statement's marker, so a statement is written once (docs/jobs.md, SQL sink)."""
+
+    type: Literal["sql"]
+    url: str = Field(
+        description="`sqlite:///relative/to/job.db`, `sqlite:////absolute.db` or "
+        "`postgresql://user@host:port/dbname` (never a password: see `password_env`)."
+    )
+    password_env: str | None = Field(
+        default=None, description="Environment variable that holds the database password."
+    )
+    table: str = Field(
+        pattern=SQL_TABLE,
+        description="Table, optionally `schema.table`; names are quoted as written (in "
+        "PostgreSQL, case matters).",
+    )
+    rows: Annotated[str, Field(pattern=MODEL_PATH)] = Field(
+        description="Dotted model path of the list whose items become rows, e.g. "
+        "`statements.entries`."
+    )
+    columns: dict[
+        Annotated[str, Field(pattern=SQL_NAME)], Annotated[str, Field(pattern=MODEL_PATH)]
+    ] = Field(
+        min_length=1,
+        description="Column -> model path from the root (list levels implicit, as in "
+        "mappings): inside the row's item (`statements.entries.amount`) or of an item "
+        "it lies in (`statements.account.iban`, `message_id`).",
+    )
+    create: bool = Field(
+        default=False,
+        description="Create the table (column types from the model) when it is missing; "
+        "otherwise it must exist.",
+    )
 
 
 class DetectSpec(Strict):
@@ -240,7 +316,9 @@ class InboundJobDocument(JobHeader):
         default=None,
         description="Overrides the endpoint's `pickup.after_failure` and `folders.error`.",
     )
-    outputs: list[DataOutputSpec] = Field(min_length=1)
+    outputs: list[Annotated[DataOutputSpec | SqlOutputSpec, Field(discriminator="type")]] = Field(
+        min_length=1
+    )
 
     @model_validator(mode="after")
     def _format_or_detect(self) -> InboundJobDocument:
