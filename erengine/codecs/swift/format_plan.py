@@ -184,6 +184,7 @@ class SwiftPlan:
     tag_lists: tuple[ListTarget, ...]
     # Slots of which a message must hold one to make an item (``skip_unless_any``); empty: any.
     item_slots: frozenset[int] = frozenset()
+    envelope: tuple[TagPlan, ...] = ()  # blocks 1, 2, 3 and 5, in order
 
 
 def compile_swift_format(
@@ -253,6 +254,10 @@ class _Compiler:
                 self.expression(message.pages.same, ("message", "pages", "same")),
             )
         known = {tag.tag for tag in _all_tags(slots)} | set(self.spec.file.skip_tags)
+        envelope = tuple(
+            self.tag(block, ("message", "envelope", index))
+            for index, block in enumerate(sorted(message.envelope, key=lambda block: block.tag))
+        )
         item_slots = self.item_slots(slots, message.skip_unless_any)
         return SwiftPlan(
             name=self.document.name,
@@ -278,6 +283,7 @@ class _Compiler:
             ),
             skip_tags=frozenset(self.spec.file.skip_tags),
             item_slots=item_slots,
+            envelope=envelope,
         )
 
     def item_slots(self, slots: Sequence[Slot], tags: Sequence[str]) -> frozenset[int]:
@@ -576,6 +582,11 @@ class _Compiler:
         self, name: str, spec: SubfieldSchemeSpec, where: DataPath
     ) -> SubfieldScheme:
         keys = tuple(spec.keys)
+        keyed_paths = {
+            path
+            for item in spec.fields
+            for path in ([item.bind] if isinstance(item.bind, str) else item.bind or [])
+        }
         leading = None
         if spec.leading is not None:
             bound = self.binding(spec.leading.bind, (*where, "leading", "bind"))
@@ -586,6 +597,7 @@ class _Compiler:
                     swift_leaf(None, decimal=False),
                     bound[1],
                     self.implied(spec.leading.implies, None, (*where, "leading", "implies")),
+                    None if spec.leading.bind in keyed_paths else bound[0],
                 )
         targets: list[SubfieldTarget] = []
         for index, item in enumerate(spec.fields):
@@ -601,12 +613,14 @@ class _Compiler:
                     )
                 )
             setters: list[ScopeSetter] = []
+            getters: list[Getter] = []
             nested = None
             if item.bind is not None:
                 paths = [item.bind] if isinstance(item.bind, str) else item.bind
                 for dotted in paths:
                     bound = self.binding(dotted, (*at, "bind"))
                     if bound is not None:
+                        getters.append(bound[0])
                         setters.append(bound[1])
             elif item.subfields is not None:
                 if item.subfields == name:
@@ -630,6 +644,7 @@ class _Compiler:
                     self.implied(item.implies, None, (*at, "implies")),
                     item.max_length,
                     f"{name} {'/'.join(item.keys)}",
+                    tuple(getters),
                 )
             )
         return SubfieldScheme(
@@ -638,6 +653,9 @@ class _Compiler:
             spec.unwrap,
             leading,
             tuple(targets),
+            spec.prefix,
+            spec.suffix,
+            spec.key_length,
         )
 
 

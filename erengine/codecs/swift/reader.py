@@ -21,7 +21,12 @@ from erengine.codecs.base import ListItem, ReadReport
 from erengine.codecs.leaf import LeafError
 from erengine.codecs.swift.format_plan import GroupPlan, PartPlan, SwiftPlan, TagPlan
 from erengine.codecs.swift.subfields import SubfieldScheme
-from erengine.codecs.swift.tokenizer import SwiftField, SwiftMessage, iter_messages
+from erengine.codecs.swift.tokenizer import (
+    EnvelopeBlock,
+    SwiftField,
+    SwiftMessage,
+    iter_messages,
+)
 from erengine.codecs.swift.values import month_day_near, month_end
 from erengine.errors import DataPosition, ErengineError, ErrorCollector, ParseError, SourceSpan
 from erengine.expr import Expression
@@ -91,6 +96,7 @@ class SwiftReader:
         self.tabs_as_spaces = plan.file.tabs_as_spaces
         self.item_count = 0
         self.skipped = 0  # messages that made no item (skip_unless_any)
+        self.envelope = {block.tag: block for block in plan.envelope}
         self.list_counts: dict[str, int] = {}  # items yielded so far, per group
         # Per group: its model list path and the totals it feeds, looked up once.
         self.groups = {
@@ -128,6 +134,8 @@ class SwiftReader:
         totals: dict[str, Any] = {total.name: Decimal(0) for total in plan.totals}
         scope: dict[str, Any] = {plan.item_name: item, "totals": totals, "context": self.context}
         state = _MessageState(message, scope)
+        if self.envelope:
+            self.read_envelope(state, message.header)
         keep = bool(plan.item_slots)  # the first fields, for the warning if it is skipped
         for swift_field in message:
             if swift_field.tag in plan.skip_tags:
@@ -135,6 +143,8 @@ class SwiftReader:
             if keep and len(state.kept) < _KEPT_FIELDS:
                 state.kept.append(swift_field)
             yield from self.place(state, swift_field)
+        if self.envelope:
+            self.read_envelope(state, message.trailer)
         yield from self.close_group(state)
         if self.plan.item_slots and not state.seen & self.plan.item_slots:
             self.skip_message(state)
@@ -144,6 +154,15 @@ class SwiftReader:
         self.run_checks(state)
         self.report.records += 1
         yield from self.end_of_message(state)
+
+    def read_envelope(self, state: _MessageState, blocks: tuple[EnvelopeBlock, ...]) -> None:
+        """The envelope blocks the format declares, read like tags (others are ignored)."""
+        line = state.message.line
+        for block in blocks:
+            plan = self.envelope.get(block.id)
+            if plan is not None:
+                as_field = SwiftField(block.id, block.content, line, 1, (line,), 2 + len(block.id))
+                self.read_tag(state, as_field, plan)
 
     def skip_message(self, state: _MessageState) -> None:
         """``skip_unless_any``: a message without any tag that makes an item is no item."""

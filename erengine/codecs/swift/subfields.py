@@ -15,10 +15,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from erengine.codecs.leaf import LeafCodec
+from erengine.codecs.leaf import LeafCodec, LeafError
 
 #: Sets a value into the read scope: ``(scope, value)``.
 ScopeSetter = Callable[[dict[str, Any], Any], None]
+#: Reads a value from the write scope.
+ScopeGetter = Callable[[dict[str, Any]], Any]
+
+
+class SubfieldWriteError(ValueError):
+    """Values that cannot be written as sub-fields: ``label`` names the key, ``found`` the text."""
+
+    def __init__(self, label: str, problem: str, found: str) -> None:
+        super().__init__(f"sub-field {label}: {problem}")
+        self.label = label
+        self.problem = problem
+        self.found = found
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +45,7 @@ class SubfieldTarget:
     implies: tuple[ScopeSetter, ...]
     max_length: int | None
     label: str  # for warnings: "sepa EREF"
+    getters: tuple[ScopeGetter, ...] = ()  # the bound paths, for writing
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +57,8 @@ class LeadingText:
     codec: LeafCodec
     setter: ScopeSetter
     implies: tuple[ScopeSetter, ...]
+    # Written when no keyed sub-field binds the same path (SEPA's purpose goes under SVWZ+).
+    getter: ScopeGetter | None = None
 
     def take(self, text: str) -> str | None:
         piece = text if self.length is None else text[: self.length]
@@ -61,6 +76,9 @@ class SubfieldScheme:
     unwrap: bool
     leading: LeadingText | None
     targets: tuple[SubfieldTarget, ...]
+    prefix: str = ""
+    suffix: str = ""
+    key_length: int | None = None
 
     def split(self, text: str) -> tuple[str, list[tuple[str, str]]]:
         """The text before the first key, and ``(key, value)`` pairs in order."""
@@ -80,6 +98,65 @@ class SubfieldScheme:
             return text, pieces
         pieces.append((key, text[start:]))
         return text[:lead_end], pieces
+
+    def compose(self, scope: dict[str, Any]) -> str:
+        """The text that reading splits back into the values bound in ``scope``: the leading
+        text, then each binding's text under its key(s), in the scheme's order. Text that
+        would read back otherwise (it holds a key, or runs past the keys) is refused."""
+        leading = ""
+        if self.leading is not None and self.leading.getter is not None:
+            value = self.leading.getter(scope)
+            if isinstance(value, str) and self.leading.take(value) == value:
+                leading = value
+        pieces: list[tuple[str, str]] = []
+        for target in self.targets:
+            text = self.text_of(target, scope)
+            if not text:
+                continue
+            if target.max_length is not None and len(text) > target.max_length:
+                raise SubfieldWriteError(
+                    target.label, f"longer than {target.max_length} characters", text
+                )
+            if text != text.strip():
+                raise SubfieldWriteError(
+                    target.label, "begins or ends with blanks, which reading drops", text
+                )
+            pieces.extend(self.spread(target, text))
+        composed = leading + "".join(
+            f"{self.prefix}{key}{self.suffix}{piece}" for key, piece in pieces
+        )
+        if self.split(composed) != (leading, pieces):
+            wrong = next((text for _, text in pieces if self.pattern.search(text)), composed)
+            raise SubfieldWriteError(
+                self.name, "a text holds a key of the scheme and would read back otherwise", wrong
+            )
+        return composed
+
+    def text_of(self, target: SubfieldTarget, scope: dict[str, Any]) -> str:
+        if target.nested is not None:
+            return target.nested.compose(scope)
+        values = tuple(get(scope) for get in target.getters)
+        if all(value is None for value in values):
+            return ""
+        try:
+            return target.codec.encode(values[0] if len(values) == 1 else values)
+        except LeafError as problem:
+            raise SubfieldWriteError(target.label, problem.expected, repr(values)) from None
+
+    def spread(self, target: SubfieldTarget, text: str) -> list[tuple[str, str]]:
+        """``text`` under the target's first key, or in pieces of ``key_length`` under its
+        keys in order."""
+        size = self.key_length
+        if size is None:
+            return [(target.keys[0], text)]
+        chunks = [text[start : start + size] for start in range(0, len(text), size)]
+        if len(chunks) > len(target.keys):
+            raise SubfieldWriteError(
+                target.label,
+                f"{len(text)} characters do not fit {len(target.keys)} keys of {size}",
+                text,
+            )
+        return list(zip(target.keys, chunks, strict=False))
 
 
 def compile_key_pattern(prefix: str, suffix: str, keys: tuple[str, ...]) -> re.Pattern[str]:

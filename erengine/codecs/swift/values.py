@@ -69,6 +69,22 @@ class StandardOrOtherCodec(LeafCodec):
         return (None, text)
 
 
+@dataclass(frozen=True, slots=True)
+class LogicalTerminalCodec(LeafCodec):
+    """A BIC <-> the 12-character logical terminal address of the envelope's block 1:
+    ``COBADEFFXXX`` <-> ``COBADEFFAXXX`` (terminal code ``A``; a BIC8 gets branch ``XXX``)."""
+
+    def encode(self, value: Any) -> str:
+        if not isinstance(value, str) or _BIC.fullmatch(value) is None:
+            raise LeafError("a BIC", value)
+        return f"{value[:8]}A{value[8:] or 'XXX'}"
+
+    def decode(self, text: str) -> Any:
+        if len(text) != 12:
+            raise LeafError("a logical terminal address of 12 characters", text)
+        return text[:8] + text[9:]
+
+
 def month_day_near(text: str, anchor: dt.date) -> dt.date:
     """``MMDD`` as the date nearest ``anchor`` (an entry booked around New Year)."""
     if len(text) != 4 or not text.isdigit():
@@ -136,6 +152,7 @@ def month_end(codec: LeafCodec, text: str) -> dt.date | None:
 SWIFT_LEAF_CODECS = {
     "iban_or_number()": StandardOrOtherCodec(_IBAN, "an IBAN or an account number"),
     "bic_or_code()": StandardOrOtherCodec(_BIC, "a BIC or a bank code"),
+    "lt_address()": LogicalTerminalCodec(),
 }
 
 

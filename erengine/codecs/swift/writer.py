@@ -14,11 +14,14 @@ from typing import Any, BinaryIO
 from erengine.codecs.base import WriteReport
 from erengine.codecs.leaf import LeafError
 from erengine.codecs.swift.format_plan import GroupPlan, SwiftPlan, TagPlan
-from erengine.errors import DataPosition, ValidationError
+from erengine.codecs.swift.subfields import SubfieldScheme, SubfieldWriteError
+from erengine.errors import DataPosition, SourceSpan, ValidationError
 
 VALUE_NOT_WRITABLE = "VAL168"
 DERIVED_MISMATCH = "VAL169"
 LINE_WOULD_END_FIELD = "VAL170"
+SUBFIELD_NOT_WRITABLE = "VAL171"
+ENVELOPE_NOT_WRITABLE = "VAL172"
 
 _RULE = "swift-format"
 
@@ -35,7 +38,12 @@ def write_messages(
     newline = plan.file.newline
     for index, item in enumerate(data.get(plan.list_key) or (), start=1):
         lines = writer.message(item, index)
-        lines.append("-")
+        if plan.envelope:
+            header, trailer = writer.envelope(item)
+            lines.insert(0, header + "{4:")
+            lines.append("-}" + trailer)
+        else:
+            lines.append("-")
         encoded = (newline.join(lines) + newline).encode(plan.file.encoding)
         sink.write(encoded)
         report.records += 1
@@ -96,9 +104,50 @@ class _MessageWriter:
                 scope[tag.item_name] = item
                 self.emit(tag, scope, lines)
 
+    def envelope(self, item: dict[str, Any]) -> tuple[str, str]:
+        """The blocks before block 4 and after its end, e.g. ``{1:F01…}{2:I940…}``."""
+        scope: dict[str, Any] = {self.plan.item_name: item, "context": self.context}
+        header: list[str] = []
+        trailer: list[str] = []
+        for block in self.plan.envelope:
+            text = self.render(block, scope)
+            if text is None:
+                continue
+            # Block 3 nests blocks ({3:{108:…}}); an unbalanced brace would end the envelope.
+            if "\n" in text or text.count("{") != text.count("}"):
+                raise self.refused(
+                    ENVELOPE_NOT_WRITABLE,
+                    f"envelope block {block.tag} must be one line with balanced braces",
+                    block.tag,
+                    expected="one line, each { closed by }",
+                    found=text,
+                    span=block.span,
+                )
+            (trailer if block.tag == "5" else header).append(f"{{{block.tag}:{text}}}")
+        return "".join(header), "".join(trailer)
+
     def emit(self, tag: TagPlan, scope: dict[str, Any], lines: list[str]) -> None:
-        if tag.when is not None and not tag.when.evaluate(scope):
+        text = self.render(tag, scope)
+        if text is None:
             return
+        field_lines = f":{tag.tag}:{text}".split("\n")
+        for number, line in enumerate(field_lines[1:], start=2):
+            # A reader takes such a line for the next tag or the end of the message.
+            if line.startswith((":", "-")):
+                raise self.refused(
+                    LINE_WOULD_END_FIELD,
+                    f":{tag.tag}: line {number} would start with {line[0]!r}, which ends a field",
+                    tag.tag,
+                    expected="continuation lines that do not start with ':' or '-'",
+                    found=line[:24],
+                    span=tag.span,
+                )
+        lines.extend(field_lines)
+
+    def render(self, tag: TagPlan, scope: dict[str, Any]) -> str | None:
+        """The tag's text by its notation, or None when it is not written."""
+        if tag.when is not None and not tag.when.evaluate(scope):
+            return None
         values: dict[str, str] = {}
         for part in tag.parts:
             if part.kind == "const" and part.const is not None:
@@ -122,21 +171,22 @@ class _MessageWriter:
             try:
                 values[part.name] = part.codec.encode(value)
             except LeafError as problem:
-                raise ValidationError(
+                raise self.refused(
                     VALUE_NOT_WRITABLE,
                     f"part {part.name} of :{tag.tag}: cannot be written",
-                    rule=_RULE,
-                    position=DataPosition(record=self.record, field=f"{tag.tag}.{part.name}"),
+                    f"{tag.tag}.{part.name}",
                     expected=problem.expected,
                     found=repr(value),
                     span=part.span,
                 ) from None
+        if tag.subfields is not None:
+            self.compose(tag, tag.subfields, scope, values)
         if tag.optional and not any(
             part.name in values for part in tag.parts if part.kind != "const"
         ):
-            return
+            return None
         try:
-            text = tag.writing.write(values, transliterate=self.plan.file.transliterate)
+            return tag.writing.write(values, transliterate=self.plan.file.transliterate)
         except ValidationError as error:
             raise ValidationError(
                 error.code,
@@ -149,20 +199,48 @@ class _MessageWriter:
                 found=error.found,
                 span=tag.span,
             ) from None
-        field_lines = f":{tag.tag}:{text}".split("\n")
-        for number, line in enumerate(field_lines[1:], start=2):
-            # A reader takes such a line for the next tag or the end of the message.
-            if line.startswith((":", "-")):
-                raise ValidationError(
-                    LINE_WOULD_END_FIELD,
-                    f":{tag.tag}: line {number} would start with {line[0]!r}, which ends a field",
-                    rule=_RULE,
-                    position=DataPosition(record=self.record, field=tag.tag),
-                    expected="continuation lines that do not start with ':' or '-'",
-                    found=line[:24],
-                    span=tag.span,
-                )
-        lines.extend(field_lines)
+
+    def compose(
+        self, tag: TagPlan, scheme: SubfieldScheme, scope: dict[str, Any], values: dict[str, str]
+    ) -> None:
+        """Structured details written as sub-fields when the raw text is absent (a statement
+        made from camt data, or from details alone); the raw text, when read, wins."""
+        part = next((p for p in tag.parts if p.group == tag.subfield_part), None)
+        if part is None or values.get(part.name):
+            return
+        try:
+            text = scheme.compose(scope)
+        except SubfieldWriteError as problem:
+            raise self.refused(
+                SUBFIELD_NOT_WRITABLE,
+                f":{tag.tag}: {problem}",
+                f"{tag.tag}.{part.name}",
+                expected="text that fits the sub-fields and reads back the same",
+                found=problem.found,
+                span=tag.span,
+            ) from None
+        if text:
+            values[part.name] = text
+
+    def refused(
+        self,
+        code: str,
+        message: str,
+        field: str,
+        *,
+        expected: str,
+        found: str,
+        span: SourceSpan | None,
+    ) -> ValidationError:
+        return ValidationError(
+            code,
+            message,
+            rule=_RULE,
+            position=DataPosition(record=self.record, field=field),
+            expected=expected,
+            found=found,
+            span=span,
+        )
 
 
 __all__ = ["write_messages"]

@@ -107,6 +107,13 @@ class SubfieldSchemeSpec(Strict):
     leading: SubfieldLeadingSpec | None = Field(
         default=None, description="Text before the first key (the German GVC code)."
     )
+    key_length: int | None = Field(
+        default=None,
+        ge=1,
+        description="Writing: at most this many characters under one key; a longer text goes "
+        "on under the binding's next keys (German ?20 ?21 ...: 27). Without it a text is "
+        "written whole under the binding's first key.",
+    )
     fields: list[SubfieldBindingSpec] = Field(default_factory=list)
 
 
@@ -194,6 +201,16 @@ class SwiftTagSpec(Strict):
         if self.for_each is not None and self.as_ is None:
             raise ValueError("`for_each` needs `as`: the item's name in bindings")
         return self
+
+
+class SwiftEnvelopeBlockSpec(SwiftTagSpec):
+    """A block of the SWIFT envelope (``{1:F01…}``), declared like a tag: its notation and
+    parts, written before block 4 (block 5 after ``-}``) and read when the file has it."""
+
+    tag: str = Field(
+        pattern=r"^[1235]$",
+        description="The block: 1 basic header, 2 application header, 3 user header, 5 trailer.",
+    )
 
 
 class SwiftDerivedSpec(Strict):
@@ -320,6 +337,11 @@ class SwiftMessageSpec(Strict):
     checks: list[SwiftCheckSpec] = Field(default_factory=list)
     pages: SwiftPagesSpec | None = Field(
         default=None, description="Join statements split over several messages (:28C: pages)."
+    )
+    envelope: list[SwiftEnvelopeBlockSpec] = Field(
+        default_factory=list,
+        description="Envelope blocks written around each message (`{1:…}{2:…}{4:` … `-}`) and "
+        "read when present; none: messages are written bare, and any envelope is accepted.",
     )
     skip_unless_any: list[str] = Field(
         default_factory=list,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -263,10 +264,21 @@ def test_an_mt942_report_reads_and_writes_the_same_bytes() -> None:
     assert write(mt942, document) == MT942
 
 
+def derived(tmp_path: Path, name: str, extends: str, body: str) -> CompiledFormat:
+    """A bank's derived format written as YAML, compiled."""
+    (tmp_path / f"{name}.yaml").write_text(
+        f"kind: format\nname: {name}\nversion: 1.0.0\nextends: {extends}\n{body}",
+        encoding="utf-8",
+    )
+    return Engine.from_folders([tmp_path]).format(f"{name}@^1")
+
+
 def test_a_new_tag_is_yaml_only(tmp_path: Path) -> None:
     """A bank that adds :13D: (creation time) to MT940: a derived format, no code."""
-    (tmp_path / "mybank.yaml").write_text(
-        "kind: format\nname: mybank-mt940\nversion: 1.0.0\nextends: mt940@^1\n"
+    mybank = derived(
+        tmp_path,
+        "mybank-mt940",
+        "mt940@^1",
         "changes:\n"
         "  - add: message.tags\n"
         "    after: 28C\n"
@@ -279,9 +291,7 @@ def test_a_new_tag_is_yaml_only(tmp_path: Path) -> None:
         "        - {name: time, bind: statement.created_at, format: \"time('%H%M')\"}\n"
         "        - {name: sign, default: '+'}\n"
         "        - {name: offset, default: '0000'}\n",
-        encoding="utf-8",
     )
-    mybank = Engine.from_folders([tmp_path]).format("mybank-mt940@^1")
     data = STATEMENT.replace(b":28C:12/1\r\n", b":28C:12/1\r\n:13D:2401031745+0100\r\n")
     document, _ = read(mybank, data)
     assert document["statements"][0]["created_at"] == dt.datetime(2024, 1, 3, 17, 45)
@@ -323,13 +333,8 @@ def test_any_text_writes_or_is_refused_with_a_validation_error(
 
 def test_skip_unless_any_must_name_each_group_first_tag(tmp_path: Path) -> None:
     """A group's items stream before the message ends, so they cannot be taken back."""
-    (tmp_path / "partial.yaml").write_text(
-        "kind: format\nname: partial-mt940\nversion: 1.0.0\nextends: mt940@^1\n"
-        "message: {skip_unless_any: ['20', '99']}\n",
-        encoding="utf-8",
-    )
     with pytest.raises(ErengineError) as caught:
-        Engine.from_folders([tmp_path]).format("partial-mt940@^1")
+        derived(tmp_path, "partial-mt940", "mt940@^1", "message: {skip_unless_any: ['20', '99']}\n")
     messages = [problem.message for problem in flatten(caught.value)]
     assert any(":61:, the first tag of group `entry`" in message for message in messages)
     assert any("tags the message does not have: 99" in message for message in messages)
@@ -343,3 +348,131 @@ def test_a_tolerated_statement_writes_strict_swift() -> None:
     assert "read with notation '10n[/5n]'" in warnings[0]
     with pytest.raises(ValidationError):
         write(lenient, document)
+
+
+plain = st.text(
+    alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 .,-", min_size=1
+)
+ids = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", min_size=1, max_size=35)
+
+
+@st.composite
+def details(draw: st.DrawFn) -> dict[str, Any]:
+    """A transaction's structured details, without the raw :86: text."""
+    counterparty: dict[str, Any] = {}
+    detail: dict[str, Any] = {"counterparty": counterparty}
+    if draw(st.booleans()):
+        detail["end_to_end_id"] = draw(ids)
+    if draw(st.booleans()):
+        detail["remittance"] = {"unstructured": draw(plain.map(str.strip).filter(bool))[:300]}
+    if draw(st.booleans()):
+        counterparty["name"] = draw(plain.map(str.strip).filter(bool))[:54].strip()
+    if draw(st.booleans()):
+        counterparty["iban"] = "DE89370400440532013000"
+        counterparty["bic"] = "COBADEFFXXX"
+    return {key: value for key, value in detail.items() if value}
+
+
+def with_details(detail: dict[str, Any], code: str) -> dict[str, Any]:
+    document, _ = read(ENGINE.format("mt940@^1"), STATEMENT)
+    entry = document["statements"][0]["entries"][0]
+    del entry["additional_information"]
+    entry["bank_transaction_code"] = {"proprietary": code}
+    entry["details"] = [detail] if detail else []
+    return document
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    detail=details(),
+    gvc=st.from_regex(r"[0-9]{3}", fullmatch=True),
+    posting=ids.map(lambda t: t[:27]),
+)
+def test_german_details_write_as_sub_fields_and_read_back(
+    detail: dict[str, Any], gvc: str, posting: str
+) -> None:
+    german = ENGINE.format("mt940-de@^1")
+    detail = {**detail, "additional_information": posting}  # ?00
+    written = write(german, with_details(detail, gvc))
+    again, warnings = read(german, written)
+    entry = again["statements"][0]["entries"][0]
+    assert entry["details"] == [detail]
+    assert entry["bank_transaction_code"] == {"proprietary": gvc, "issuer": "DK"}
+    assert warnings == []
+    assert write(german, again) == written  # now from the raw text read
+
+
+@settings(max_examples=80, deadline=None)
+@given(detail=details())
+def test_dutch_details_write_as_keys_and_read_back(detail: dict[str, Any]) -> None:
+    dutch = ENGINE.format("mt940-nl@^1")
+    written = write(dutch, with_details(detail, "TRF"))
+    again, _ = read(dutch, written)
+    assert again["statements"][0]["entries"][0].get("details", []) == ([detail] if detail else [])
+
+
+@settings(max_examples=80, deadline=None)
+@given(name=st.text(min_size=1, max_size=60), purpose=st.text(min_size=1, max_size=400))
+def test_any_details_write_stably_or_are_refused(name: str, purpose: str) -> None:
+    """Written then read, the file holds the same sub-fields; or the details are refused:
+    never a :86: that means something else. (Transliteration may spell a character as a
+    blank, `¯` as ` `, which reading drops at a line's end: only SWIFT text is compared.)"""
+    german = ENGINE.format("mt940-de@^1")
+    detail = {"counterparty": {"name": name}, "remittance": {"unstructured": purpose}}
+    try:
+        written = write(german, with_details(detail, "166"))
+    except ValidationError:
+        return
+    again, _ = read(german, written)
+    if SWIFT_X.fullmatch(name + purpose):
+        assert again["statements"][0]["entries"][0]["details"] == [detail]
+        assert write(german, again) == written
+
+
+SWIFT_X = re.compile(r"[a-zA-Z0-9/\-?:().,'+ ]*")
+
+
+@pytest.mark.parametrize(
+    ("name", "purpose"), [("A?32B", "x"), ("A", "pay EREF+me"), ("N" * 55, "x"), (" ", "x")]
+)
+def test_details_that_would_read_back_otherwise_are_refused(name: str, purpose: str) -> None:
+    german = ENGINE.format("mt940-de@^1")
+    detail = {"counterparty": {"name": name}, "remittance": {"unstructured": purpose}}
+    with pytest.raises(ValidationError) as caught:
+        write(german, with_details(detail, "166"))
+    assert caught.value.code == "VAL171"
+
+
+bics = st.from_regex(r"[A-Z]{6}[A-Z2-9][A-NP-Z0-9][A-Z0-9]{3}", fullmatch=True)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(statements(), bics), min_size=1, max_size=3))
+def test_any_statement_survives_the_envelope(items: list[tuple[dict[str, Any], str]]) -> None:
+    fin = ENGINE.format("mt940-fin@^1")
+    data = {"statements": [{**statement, "servicer": {"bic": bic}} for statement, bic in items]}
+    document = fin.model.from_json(fin.model.to_json(data))
+    written = write(fin, document)
+    assert written.count(b"{1:F01") == len(items) and written.count(b"\r\n-}") == len(items)
+    assert b"}{2:I940XXXXXXXXXXXXN}{4:\r\n:20:" in written
+    again, _ = read(fin, written)
+    assert fin.model.to_json(again) == fin.model.to_json(document)
+    assert write(fin, again) == written
+
+
+def test_an_envelope_block_that_would_break_the_envelope_is_refused(tmp_path: Path) -> None:
+    user = derived(
+        tmp_path,
+        "user-mt940",
+        "mt940-fin@^1",
+        "changes:\n"
+        "  - add: message.envelope\n"
+        "    value: {tag: '3', notation: '16z', parts: [{name: user, default: '{108:A'}]}\n",
+    )
+    document, _ = read(
+        ENGINE.format("mt940-fin@^1"),
+        b"{1:F01COBADEFFAXXX0000000000}{4:\r\n" + STATEMENT[:-3] + b"-}",
+    )
+    with pytest.raises(ValidationError) as caught:
+        write(user, document)
+    assert caught.value.code == "VAL172"
