@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from erengine.config.schema.job import SqlOutputSpec
-from erengine.errors import ConfigError
+from erengine.errors import ConfigError, TransportError
 from erengine.jobs.database import Database, DatabaseUrl, Dialect, connect
 from erengine.jobs.definition import JobDefinition
 from erengine.model.leaves import (
@@ -41,7 +41,7 @@ from erengine.model.leaves import (
 from erengine.model.plan import ModelPlan
 from erengine.model.shapes import ListOf, RecordRef
 
-_MARKERS_TABLE = """CREATE TABLE IF NOT EXISTS erengine_statements (
+MARKERS_TABLE = """CREATE TABLE IF NOT EXISTS erengine_statements (
     job TEXT NOT NULL,
     target TEXT NOT NULL,
     sha256 TEXT NOT NULL,
@@ -90,9 +90,9 @@ class SqlSink:
     def _insert(
         self, database: Database, data: dict[str, Any], *, job: str, sha256: str, remote_path: str
     ) -> int:
-        database.execute(_MARKERS_TABLE)
+        _create_missing(database, "erengine_statements", MARKERS_TABLE)
         if self.spec.create:
-            database.execute(self._create_table(database.dialect))
+            _create_missing(database, self.spec.table, self._create_table(database.dialect))
         rows = [
             [
                 _bound(value, column.leaf, database.dialect)
@@ -244,6 +244,17 @@ def _column_type(leaf: LeafType, dialect: Dialect) -> str:
     if isinstance(leaf, DateTimeType) and leaf.timezone != "any":
         return "TIMESTAMPTZ" if leaf.timezone == "aware" else "TIMESTAMP"
     return "TEXT"
+
+
+def _create_missing(database: Database, table: str, create: str) -> None:
+    """Create ``table`` only when it is not there: in a database the DBA keeps, erengine may
+    insert and select, not create (PostgreSQL checks that right even for IF NOT EXISTS)."""
+    try:
+        database.execute(f"SELECT 1 FROM {_quoted(table)} WHERE 1 = 0")  # noqa: S608
+    except TransportError as error:
+        if error.code != "TRN310":
+            raise
+        database.execute(create)
 
 
 def _quoted(name: str) -> str:

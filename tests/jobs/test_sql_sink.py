@@ -12,13 +12,15 @@ from pathlib import Path
 from textwrap import dedent, indent
 from typing import Any
 
+import psycopg
 import pytest
 
 from erengine.errors import ConfigError, TransportError
 from erengine.jobs import InboundResult, RunContext, load_job, run_inbound
 from erengine.jobs.database import Database, DatabaseUrl, connect
+from erengine.jobs.sinks import MARKERS_TABLE
 
-from ..postgres import PASSWORD_ENV, PostgresServer, free_port
+from ..postgres import PASSWORD, PASSWORD_ENV, USER, PostgresServer, free_port
 from .conftest import MT940_CASES, SAMPLES, Bank, Events, camt053_of, run_killed_at
 
 MT940 = (SAMPLES / "jobs" / "bank-drop" / "stmt-0301.sta").read_bytes()
@@ -167,6 +169,29 @@ def test_postgres_columns_get_the_models_types(
         {"amount": Decimal("1.00"), "booking_date": dt.date(2024, 1, 4)},
         {"amount": Decimal("5.00"), "booking_date": dt.date(2024, 1, 3)},
     ]
+
+
+@pytest.mark.postgres
+def test_a_table_the_dba_keeps_needs_only_insert_and_select(
+    tmp_path: Path, postgres: PostgresServer, bank: Bank, context_for: Callable[[], RunContext]
+) -> None:
+    name, clerk = f"kept_{free_port()}", f"clerk_{free_port()}"
+    url = postgres.create_database(name)
+    with psycopg.connect(postgres.admin_url(name), autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {clerk} LOGIN PASSWORD '{PASSWORD}'")
+        admin.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        columns = ", ".join(f"{line.split(':')[0]} TEXT" for line in COLUMNS.splitlines())
+        admin.execute(f"CREATE TABLE bank_entries ({columns})")
+        admin.execute(MARKERS_TABLE)
+        admin.execute(f"GRANT SELECT, INSERT ON bank_entries, erengine_statements TO {clerk}")
+    clerk_url = url.replace(f"//{USER}@", f"//{clerk}@")
+    (bank.inbox / "stmt.sta").write_bytes(MT940)
+
+    result = run_inbound(load_job(str(write_job(tmp_path, clerk_url, create=True))), context_for())
+
+    assert_written_by(result, tmp_path, bank)
+    with connect(DatabaseUrl.parse(url), password_env=PASSWORD_ENV) as database:
+        assert len(list(database.query("SELECT * FROM bank_entries"))) == 2
 
 
 def test_a_statement_killed_after_the_database_commit_is_not_inserted_twice(
