@@ -18,7 +18,7 @@ from jinja2 import Undefined  # what an expression run bare gives for missing da
 
 from erengine.codecs.base import ModelPath
 from erengine.codecs.records.access import Target, combine_date_and_time
-from erengine.codecs.records.plan import FieldPlan, RecordPlan, TallyPlan
+from erengine.codecs.records.plan import FieldPlan, Implied, RecordPlan, TallyPlan
 from erengine.errors import ErengineError
 from erengine.expr import FAILURES, Expression
 
@@ -70,7 +70,12 @@ class Source:
 
 
 def record_encoder(
-    fields: tuple[FieldPlan, ...], fill_in: FillIn, *, fixed: bool, kept: frozenset[str] | None
+    fields: tuple[FieldPlan, ...],
+    fill_in: FillIn,
+    *,
+    fixed: bool,
+    kept: frozenset[str] | None,
+    implies: tuple[Implied, ...] = (),
 ) -> RecordEncoder:
     """One function writing every field of a record, generated from the plan: its text
     (``fixed``), or its cells.
@@ -84,15 +89,28 @@ def record_encoder(
     source = Source("scope, values, later")
     # each name of the scope the fields read from, looked up once (again after a fill-in)
     names: dict[str, str] = {}
-    for plan in fields:
-        for path in plan.binds if plan.kind == "bind" else ():
-            names.setdefault(path[0], f"s{len(names)}")
+    paths = [*(i.path for i in implies), *(b for f in fields if f.kind == "bind" for b in f.binds)]
+    for path in paths:
+        names.setdefault(path[0], f"s{len(names)}")
     fetch = [f"{local} = scope.get({source.const(name)})" for name, local in names.items()]
     source.add(fetch)
+    shared = _Fields(source.const, names, fetch)
+    for implied in implies:  # the data must hold what the record stands for, or get it
+        where, value = source.const(implied.path), source.const(implied.value)
+        source.add(
+            [
+                *_fetch_source(implied.path, shared, "actual"),
+                "if actual is None:",
+                f"    fill_in({where}, {value}, scope)",
+                *(f"    {line}" for line in fetch),
+                f"elif actual != {value}:",
+                "    raise Careful",
+            ]
+        )
     outs = [f"t{position}" for position in range(len(fields))]
     for plan, out in zip(fields, outs, strict=True):
         keep = kept is None or plan.name in kept
-        source.add(_field_source(plan, _Fields(source.const, names, fetch), out, keep))
+        source.add(_field_source(plan, shared, out, keep))
     joined = ", ".join(outs)
     source.add([f'return "".join(({joined},))' if fixed else f"return [{joined}]"])
     encoder: RecordEncoder = source.build(f"writer of {fields[0].config_path}", fill_in=fill_in)
@@ -202,7 +220,7 @@ def _field_source(plan: FieldPlan, fields: _Fields, out: str, keep: bool) -> lis
     else:
         missing = [
             *_evaluate_source(plan, const),
-            f"fill_in({const(plan.binds[0])}, value, scope)",
+            *_fill_in_source(plan, const),
             *fields.fetch,  # a fill-in may have added a record to the scope
             *write,
         ]
@@ -213,6 +231,23 @@ def _field_source(plan: FieldPlan, fields: _Fields, out: str, keep: bool) -> lis
         "else:",
         *(f"    {line}" for line in write),
     ]
+
+
+def _fill_in_source(plan: FieldPlan, const: Callable[[Any], str]) -> list[str]:
+    """Put a written default into the data: in a list item inline (what ``assign_path``
+    does, the writer's ``fill_in`` for an item), else through ``fill_in``."""
+    path = plan.binds[0]
+    if plan.targets[0].head is None:
+        return [f"fill_in({const(path)}, value, scope)"]
+    lines = ["into = scope"]
+    for key in path[:-1]:
+        lines += [
+            f"child = into.get({const(key)}) if isinstance(into, dict) else None",
+            "if child is None and isinstance(into, dict):",
+            f"    child = into[{const(key)}] = {{}}",
+            "into = child",
+        ]
+    return [*lines, "if isinstance(into, dict):", f"    into[{const(path[-1])}] = value"]
 
 
 def _evaluate_source(plan: FieldPlan, const: Callable[[Any], str]) -> list[str]:

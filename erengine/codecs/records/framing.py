@@ -42,6 +42,7 @@ class RecordSink:
         self.spec = spec
         self.encoding = spec.encoding
         self.newline = spec.newline.encode("ascii")
+        self.final_newline = spec.final_newline
         self.count = 0
         self.bytes_written = 0
         self.start = sink.tell() if sink.seekable() else 0
@@ -70,12 +71,15 @@ class RecordSink:
         Raises UnicodeEncodeError for characters the encoding cannot hold.
         """
         pending = self._pending
-        if self.count and not self.spec.final_newline:
+        if self.final_newline:
+            offset = self.bytes_written + len(pending)
+            pending += text.encode(self.encoding)
             pending += self.newline
-        offset = self.bytes_written + len(pending)
-        pending += text.encode(self.encoding)
-        if self.spec.final_newline:
-            pending += self.newline
+        else:
+            if self.count:
+                pending += self.newline
+            offset = self.bytes_written + len(pending)
+            pending += text.encode(self.encoding)
         self.count += 1
         if len(pending) >= _FLUSH_BYTES:
             self.flush()

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from erengine.codecs.base import ListItem
-from erengine.codecs.records.fast import Source
+from erengine.codecs.records.fast import NOT_ORDINARY, Source
 from erengine.codecs.records.plan import GroupPlan, RecordPlan
 
 if TYPE_CHECKING:
@@ -34,10 +34,10 @@ def read_walk(root: GroupPlan, reader: RecordReader) -> ReadWalk:
     source.add(
         [
             "scope, totals, pending = reader.scope, reader.totals, reader.pending",
-            "record, check_pending, attach = reader.record, reader.check_pending, reader.attach",
+            "record, check_quickly, attach = reader.record, reader.check_quickly, reader.attach",
         ]
     )
-    source.add(_ReadWalk(source, reader).group(root, "()", 0))
+    source.add(_ReadWalk(source, reader, root).group(root, "()", 0))
     walk: ReadWalk = source.build("reader walk", ListItem=ListItem)
     return walk
 
@@ -45,10 +45,11 @@ def read_walk(root: GroupPlan, reader: RecordReader) -> ReadWalk:
 class _ReadWalk:
     """Source lines of the walk; what ``group`` and ``sequence`` of a reader would do."""
 
-    def __init__(self, source: Source, reader: RecordReader) -> None:
+    def __init__(self, source: Source, reader: RecordReader, root: GroupPlan) -> None:
         self.source = source
         self.reader = reader
         self.fixed = reader.fixed
+        self.counts = _record_counters(source, root)
 
     def group(self, group: GroupPlan, list_prefix: str, depth: int) -> list[str]:
         const = self.source.const
@@ -66,8 +67,8 @@ class _ReadWalk:
             f"    scope[{name}] = {item}",
             *(f"    {line}" for line in reset),
             "    pending.append([])",
-            *(f"    {line}" for line in self.sequence(group, path, depth + 1)),
-            "    check_pending()",
+            *(f"    {line}" for line in self.sequence(group, path, depth + 1, started=True)),
+            "    check_quickly(pending.pop())",
             "    if attach:",
             f"        {parent}.setdefault({key}, []).append({item})",
             f"    yield ListItem({path}, {index}, {item}, {parent})",
@@ -77,13 +78,21 @@ class _ReadWalk:
             f"scope.pop({name}, None)",
         ]
 
-    def sequence(self, group: GroupPlan, list_path: str, depth: int) -> list[str]:
+    def sequence(
+        self, group: GroupPlan, list_path: str, depth: int, *, started: bool = False
+    ) -> list[str]:
+        """``started``: the loop has just matched the records that start ``group``; when that
+        is its first record alone, it is not matched again."""
         lines: list[str] = []
-        for item in group.items:
+        for position, item in enumerate(group.items):
             required = not (item.optional or item.when is not None)
             if isinstance(item, RecordPlan):
-                quick = self.source.const(self.reader.quick(item))
-                test, body = self.matches(item), [f"record({self.source.const(item)}, {quick})"]
+                quick, count = self.source.const(self.reader.quick(item)), self.counts[item.name]
+                body = [f"{count} += 1", f"record({self.source.const(item)}, {quick}, {count})"]
+                if started and position == 0 and group.first_records() == (item,):
+                    lines += body
+                    continue
+                test = self.matches(item)
             elif item.for_each is not None:
                 lines += self.group(item, list_path, depth)
                 continue
@@ -125,17 +134,18 @@ def write_walk(root: GroupPlan, writer: RecordWriter) -> WriteWalk:
             "writer.write_deferred",
         ]
     )
-    source.add(_WriteWalk(source, writer).group(root, 0))
-    walk: WriteWalk = source.build("writer walk")
+    source.add(_WriteWalk(source, writer, root).group(root, 0))
+    walk: WriteWalk = source.build("writer walk", NOT_ORDINARY=NOT_ORDINARY)
     return walk
 
 
 class _WriteWalk:
     """Source lines of the writer's walk: what ``group`` and ``items`` of a writer would do."""
 
-    def __init__(self, source: Source, writer: RecordWriter) -> None:
+    def __init__(self, source: Source, writer: RecordWriter, root: GroupPlan) -> None:
         self.source = source
         self.writer = writer
+        self.counts = _record_counters(source, root)
 
     def group(self, group: GroupPlan, depth: int) -> list[str]:
         const = self.source.const
@@ -144,6 +154,8 @@ class _WriteWalk:
             return [*reset, *self.items(group, depth)]
         items, index, name = f"items{depth}", f"index{depth}", const(group.item_name)
         level = const(group.for_each[-1])
+        # an item with no field written later has nothing to write back when it completes
+        later = _writes_later(group)
         return [
             f"{items} = writer.list_of({const(group)}, scope)",
             f"if {items} is not None:",
@@ -152,9 +164,9 @@ class _WriteWalk:
             f"    for {index}, scope[{name}] in enumerate({items}):",
             f"        list_stack[-1] = ({level}, {index})",
             *(f"        {line}" for line in reset),
-            "        deferred.append([])",
+            *(["        deferred.append([])"] if later else []),
             *(f"        {line}" for line in self.items(group, depth + 1)),
-            "        write_deferred(scope)",
+            *(["        write_deferred(scope)"] if later else []),
             "    list_stack.pop()",
             f"    writer.loop_items.discard({name})",
             f"    scope.pop({name}, None)",
@@ -165,13 +177,47 @@ class _WriteWalk:
         lines: list[str] = []
         for item in group.items:
             if isinstance(item, RecordPlan):
-                quick = ", ".join(const(part) for part in self.writer.quick(item))
-                body = [f"record({const(item)}, {quick}, scope)"]
+                quick, count = const(self.writer.quick(item)), self.counts[item.name]
+                body = [f"{count} += 1", f"record({const(item)}, {quick}, {count}, scope)"]
             else:
                 body = self.group(item, depth)
             if item.when is None:
                 lines += body
-            else:
-                lines += [f"if evaluate({const(item.when)}, scope):"]
-                lines += [f"    {line}" for line in body]
+                continue
+            lines += [
+                "try:",  # bare, as records are (``Expression.run``); again to report it
+                f"    going = {const(item.when.run)}(scope)",
+                "    if isinstance(going, Undefined):",
+                "        raise Careful",
+                "except NOT_ORDINARY:",
+                f"    going = evaluate({const(item.when)}, scope)",
+                "if going:",
+                *(f"    {line}" for line in body),
+            ]
         return lines
+
+
+def _record_counters(source: Source, root: GroupPlan) -> dict[str, str]:
+    """A local counter per record name (records are labelled ``entry#17``), set to 0."""
+    counts: dict[str, str] = {}
+
+    def visit(group: GroupPlan) -> None:
+        for item in group.items:
+            if isinstance(item, RecordPlan):
+                counts.setdefault(item.name, f"count{len(counts)}")
+            else:
+                visit(item)
+
+    visit(root)
+    source.add([f"{count} = 0" for count in counts.values()])
+    return counts
+
+
+def _writes_later(group: GroupPlan) -> bool:
+    """Whether a record of ``group``'s items (not of a list within) has a field written later."""
+    return any(
+        any(field.written_later for field in item.fields)
+        if isinstance(item, RecordPlan)
+        else item.for_each is None and _writes_later(item)
+        for item in group.items
+    )

@@ -66,7 +66,6 @@ class RecordReader(TreeReaderState):
             file_name=file_name, attach=attach, context=context, error_limit=error_limit
         )
         self.plan = plan
-        self.record_counts: dict[str, int] = {}
         self.fixed = isinstance(plan.file, FixedFileSpec)
         if isinstance(plan.file, FixedFileSpec):
             self.lines: Iterator[Line] = iter_fixed_lines(
@@ -165,13 +164,12 @@ class RecordReader(TreeReaderState):
         checks = tuple(computed_check(plan) for plan in record.computed)
         return record_decoder(record, self.fixed), tally, checks
 
-    def record(self, record: RecordPlan, quick: QuickRead) -> None:
+    def record(self, record: RecordPlan, quick: QuickRead, number: int) -> None:
+        """Read ``record``, the ``number``th of its name (the walk counts them)."""
         line = self.current
         assert line is not None
         self.current = next(self.lines, None)  # advance(), without a call for every record
         self.report.records += 1
-        number = self.record_counts.get(record.name, 0) + 1
-        self.record_counts[record.name] = number
         if line.trimmed_to is None and self.quickly(record, quick, line, number):
             return
         self.carefully(record, line, f"{record.name}#{number}")
@@ -199,7 +197,7 @@ class RecordReader(TreeReaderState):
                 if plan.deferred:
                     self.pending[-1].append((plan, raw, line, label, values, check))
                 else:
-                    self.check_quickly((plan, raw, line, label, values, check))
+                    self.check_quickly([(plan, raw, line, label, values, check)])
         if add is not None:
             try:
                 add(scope, values, self.totals)
@@ -314,19 +312,19 @@ class RecordReader(TreeReaderState):
             return None
 
     def check_pending(self) -> None:
-        for pending in self.pending.pop():
-            self.check_quickly(pending)
+        self.check_quickly(self.pending.pop())
 
-    def check_quickly(self, pending: Pending) -> None:
-        """Check a computed field with its generated check, carefully when it does not match
-        (or there is none: the record was read carefully)."""
-        plan, raw, line, label, values, check = pending
-        try:
-            if check is not None and check(self.scope, values, raw):
-                return
-        except NOT_ORDINARY:
-            pass
-        self.check_computed(plan, raw, line, label, values)
+    def check_quickly(self, pending: list[Pending]) -> None:
+        """Check computed fields with their generated checks, carefully where one does not
+        match (or there is none: the record was read carefully)."""
+        scope = self.scope
+        for plan, raw, line, label, values, check in pending:
+            try:
+                if check is not None and check(scope, values, raw):
+                    continue
+            except NOT_ORDINARY:
+                pass
+            self.check_computed(plan, raw, line, label, values)
 
     def check_computed(
         self, plan: FieldPlan, raw: str, line: Line, label: str, values: dict[str, Any]

@@ -20,7 +20,6 @@ from erengine.codecs.base import WriteReport
 from erengine.codecs.leaf import LeafError
 from erengine.codecs.records.fast import (
     NOT_ORDINARY,
-    Careful,
     RecordEncoder,
     RecordTally,
     record_encoder,
@@ -44,6 +43,10 @@ from erengine.expr import Expression
 _MULTI_BYTE = frozenset({"utf-8"})
 
 
+# What a record's quick path runs: its encoder and its tally.
+QuickWrite = tuple[RecordEncoder, RecordTally | None]
+
+
 class RecordWriter:
     def __init__(
         self,
@@ -59,7 +62,6 @@ class RecordWriter:
         self.errors = ErrorCollector(limit=error_limit)
         self.report = WriteReport()
         self.totals: dict[str, Any] = {}
-        self.record_counts: dict[str, int] = {}
         self.list_stack: list[tuple[str, int]] = []
         self.loop_items: set[str] = set()
         self.encoders: dict[int, RecordEncoder] = {}  # of deferred fields, written later
@@ -104,49 +106,37 @@ class RecordWriter:
             return None
         return items
 
-    def quick(self, record: RecordPlan) -> tuple[RecordEncoder, RecordTally | None]:
+    def quick(self, record: RecordPlan) -> QuickWrite:
         """The generated functions of ``record``'s quick path: its encoder and its tally."""
         tally = record_tally(record.tally) if record.totals else None
         kept = record.values_read if record.needs_values else frozenset()
-        encoder = record_encoder(record.fields, self.fill_in, fixed=not self.delimited, kept=kept)
+        encoder = record_encoder(
+            record.fields, self.fill_in, fixed=not self.delimited, kept=kept, implies=record.implies
+        )
         return encoder, tally
 
     def record(
-        self,
-        record: RecordPlan,
-        encode: RecordEncoder,
-        add: RecordTally | None,
-        scope: dict[str, Any],
+        self, record: RecordPlan, quick: QuickWrite, number: int, scope: dict[str, Any]
     ) -> None:
-        number = self.record_counts.get(record.name, 0) + 1
-        self.record_counts[record.name] = number
-        if not self.quickly(record, encode, add, scope):
+        """Write ``record``, the ``number``th of its name (the walk counts them)."""
+        if not self.quickly(record, quick, number, scope):
             self.carefully(record, scope, f"{record.name}#{number}")
 
     def quickly(
-        self,
-        record: RecordPlan,
-        encode: RecordEncoder,
-        add: RecordTally | None,
-        scope: dict[str, Any],
+        self, record: RecordPlan, quick: QuickWrite, number: int, scope: dict[str, Any]
     ) -> bool:
         """Write an ordinary record on the quick path; False when it needs the careful one."""
+        encode, add = quick
         values: dict[str, Any] | None = {} if record.needs_values else None
         later: list[FieldPlan] = []
         try:
-            for implied in record.implies:
-                actual = implied.get(scope)
-                if actual is None:
-                    self.fill_in(implied.path, implied.value, scope)
-                elif actual != implied.value:
-                    raise Careful
             out = encode(scope, values, later)
             text = out if isinstance(out, str) else self.sink.cells_to_text(out)
             offset = self.sink.write(text)
         except NOT_ORDINARY:
             return False
         if later:
-            self.defer(later, text, offset, f"{record.name}#{self.record_counts[record.name]}")
+            self.defer(later, text, offset, f"{record.name}#{number}")
         if add is not None:
             try:
                 add(scope, values, self.totals)
