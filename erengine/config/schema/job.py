@@ -43,6 +43,12 @@ def _check_placeholders(template: str, allowed: tuple[str, ...]) -> str:
     return template
 
 
+def _exactly_one(spec: Strict, first: str, second: str) -> None:
+    """Two alternative keys of one block: one must be given, not both."""
+    if (getattr(spec, first) is None) == (getattr(spec, second) is None):
+        raise ValueError(f"give exactly one of `{first}` and `{second}`")
+
+
 class ScheduleSpec(Strict):
     """When `erengine scheduler` starts the job."""
 
@@ -115,8 +121,7 @@ class SourceSpec(Strict):
 
     @model_validator(mode="after")
     def _files_or_sql(self) -> SourceSpec:
-        if (self.files is None) == (self.sql is None):
-            raise ValueError("give exactly one of `files` and `sql`")
+        _exactly_one(self, "files", "sql")
         return self
 
 
@@ -247,8 +252,7 @@ class DetectSpec(Strict):
 
     @model_validator(mode="after")
     def _formats_or_model(self) -> DetectSpec:
-        if (self.formats is None) == (self.model is None):
-            raise ValueError("give exactly one of `formats` and `model`")
+        _exactly_one(self, "formats", "model")
         return self
 
 
@@ -322,8 +326,7 @@ class InboundJobDocument(JobHeader):
 
     @model_validator(mode="after")
     def _format_or_detect(self) -> InboundJobDocument:
-        if (self.format is None) == (self.detect is None):
-            raise ValueError("give exactly one of `format` and `detect`")
+        _exactly_one(self, "format", "detect")
         if self.format is not None and isinstance(self.overlay, list) and len(self.overlay) > 1:
             raise ValueError("one `overlay` with an explicit `format`: it reads every file")
         return self
