@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import yaml
+
 from erengine.config.json_schema import json_schema
 from erengine.config.versions import format_version
 from erengine.detect import choose, detect
@@ -123,16 +125,24 @@ def engine_for(args: argparse.Namespace) -> Engine:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     engine = engine_for(args)
-    failures: list[ErengineError] = []
+    failures: list[Exception] = []
     checked = 0
     for path in _config_files(args.paths):
         checked += 1
+        if _is_endpoint_file(path):
+            failures += _validate_endpoint(path)
+            continue
         try:
             document = engine.catalog.resolve_path(path)
             if document.entry.kind == "format":
                 engine.compile_format(document)
             elif document.entry.kind == "model":
                 engine.model(document)
+            elif document.entry.kind == "job":
+                # What only a loaded job checks: its cron, query parameters, overlays.
+                from erengine.jobs import load_job  # noqa: PLC0415
+
+                load_job(str(path), [Path(folder) for folder in args.catalog])
             print(f"ok   {path} ({document.label}, sha256 {document.sha256[:12]})")
         except ErengineError as error:
             failures.append(error)
@@ -142,6 +152,32 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print("no configuration files found", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_CONFIG if failures else EXIT_OK
+
+
+ENDPOINT_TYPES = ("sftp", "local")  # the transport's endpoint kinds (docs/sftp.md)
+
+
+def _is_endpoint_file(path: Path) -> bool:
+    """An endpoint file of the transport (docs/sftp.md): `type` and no `kind`. Job folders
+    keep them beside the jobs, so `validate` checks them too, with the transport's rules."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False  # the configuration loader reports what is wrong with it
+    return isinstance(data, dict) and "kind" not in data and data.get("type") in ENDPOINT_TYPES
+
+
+def _validate_endpoint(path: Path) -> list[Exception]:
+    from erengine_sftp import SftpError, load_endpoint  # noqa: PLC0415
+
+    try:
+        endpoint = load_endpoint(path)
+    except SftpError as error:
+        print(f"FAIL {path}", file=sys.stderr)
+        print(str(error), file=sys.stderr)
+        return [error]
+    print(f"ok   {path} (endpoint {endpoint.name}, {endpoint.type})")
+    return []
 
 
 def _config_files(paths: Sequence[str]) -> list[Path]:

@@ -103,3 +103,31 @@ def test_a_job_config_error_exits_with_the_config_code(
     code, _, err = run(capsys, "run", str(path), "--data-dir", str(tmp_path / "data"))
     assert code == cli.EXIT_CONFIG
     assert f"CFG211 {path}:1:1" in err
+
+
+def test_validate_finds_what_only_a_loaded_job_checks(
+    outbound_job: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "validate", str(outbound_job))
+    assert code == cli.EXIT_OK
+    assert out.startswith("ok ")
+
+    text = outbound_job.read_text(encoding="utf-8")
+    outbound_job.write_text(text + 'schedule: {cron: "0 25 * * *"}\n', encoding="utf-8")
+    code, _, err = run(capsys, "validate", str(outbound_job))
+    assert code == cli.EXIT_CONFIG
+    assert "CFG213" in err
+    assert "schedule.cron" in err
+
+
+def test_validate_checks_endpoint_files_with_the_transport_rules(
+    bank: Bank, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "validate", str(bank.endpoint_file))
+    assert code == cli.EXIT_OK
+    assert "(endpoint test-bank, local)" in out
+
+    bank.endpoint_file.write_text("type: local\nname: test-bank\nroots: /tmp\n", encoding="utf-8")
+    code, _, err = run(capsys, "validate", str(bank.endpoint_file))
+    assert code == cli.EXIT_CONFIG
+    assert "roots" in err
