@@ -44,9 +44,10 @@ from erengine.expr import Expression
 
 # What a record's quick path runs: its decoder, its tally, a check per computed field.
 QuickRead = tuple[RecordDecoder, RecordTally | None, tuple[ComputedCheck, ...]]
-# A computed field checked when its list item completes: field, text, line, record label,
-# the record's values, and its generated check (None: the record was read carefully).
-Pending = tuple[FieldPlan, str, Line, str, dict[str, Any], ComputedCheck | None]
+# A computed field checked when its list item completes: field, text, line, record name and
+# number (its label, made only for an error), the record's values, and its generated check
+# (None: the record was read carefully).
+Pending = tuple[FieldPlan, str, Line, str, int, dict[str, Any], ComputedCheck | None]
 
 
 class RecordReader(TreeReaderState):
@@ -172,7 +173,7 @@ class RecordReader(TreeReaderState):
         self.report.records += 1
         if line.trimmed_to is None and self.quickly(record, quick, line, number):
             return
-        self.carefully(record, line, f"{record.name}#{number}")
+        self.carefully(record, line, number)
 
     def quickly(self, record: RecordPlan, quick: QuickRead, line: Line, number: int) -> bool:
         """Read an ordinary record on the quick path; False when it needs the careful one."""
@@ -187,7 +188,6 @@ class RecordReader(TreeReaderState):
         except (Careful, LeafError):
             return False
         if checks:
-            label = f"{record.name}#{number}"
             for plan, check in zip(record.computed, checks, strict=True):
                 raw = (
                     line.text[plan.start : plan.start + (plan.width or 0)]
@@ -195,9 +195,9 @@ class RecordReader(TreeReaderState):
                     else (line.cells[plan.start])
                 )
                 if plan.deferred:
-                    self.pending[-1].append((plan, raw, line, label, values, check))
+                    self.pending[-1].append((plan, raw, line, record.name, number, values, check))
                 else:
-                    self.check_quickly([(plan, raw, line, label, values, check)])
+                    self.check_quickly([(plan, raw, line, record.name, number, values, check)])
         if add is not None:
             try:
                 add(scope, values, self.totals)
@@ -205,8 +205,9 @@ class RecordReader(TreeReaderState):
                 tally(record, scope, values, self.totals, self.evaluate)
         return True
 
-    def carefully(self, record: RecordPlan, line: Line, label: str) -> None:
+    def carefully(self, record: RecordPlan, line: Line, number: int) -> None:
         """Read a record checking each field, collecting every problem with its place."""
+        label = f"{record.name}#{number}"
         errors_before = len(self.errors)
         if line.trimmed_to is not None:
             self.check_trimmed(record, line, label)
@@ -233,7 +234,7 @@ class RecordReader(TreeReaderState):
             implied.set(self.scope, self.root, implied.value)
         for plan, raw in computed:
             if plan.deferred:
-                self.pending[-1].append((plan, raw, line, label, values, None))
+                self.pending[-1].append((plan, raw, line, record.name, number, values, None))
             else:
                 self.check_computed(plan, raw, line, label, values)
         if record.totals:
@@ -318,13 +319,13 @@ class RecordReader(TreeReaderState):
         """Check computed fields with their generated checks, carefully where one does not
         match (or there is none: the record was read carefully)."""
         scope = self.scope
-        for plan, raw, line, label, values, check in pending:
+        for plan, raw, line, name, number, values, check in pending:
             try:
                 if check is not None and check(scope, values, raw):
                     continue
             except NOT_ORDINARY:
                 pass
-            self.check_computed(plan, raw, line, label, values)
+            self.check_computed(plan, raw, line, f"{name}#{number}", values)
 
     def check_computed(
         self, plan: FieldPlan, raw: str, line: Line, label: str, values: dict[str, Any]
