@@ -257,3 +257,22 @@ def test_generate_through_a_mapping_from_an_erp_export(
     batch_controls = [line for line in lines if line.startswith("8")]
     assert len(batch_controls) == 2  # one batch per pay date
     assert batch_controls[0][32:44] == "000001404481"  # 12,500.00 + 1,234.56 + 310.25
+
+
+def test_validate_refuses_a_swift_table_of_the_wrong_width(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "mark.yaml").write_text(
+        dedent("""\
+        kind: format
+        name: mt940-bad-mark
+        version: 1.0.0
+        extends: mt940@^1
+        changes:
+          - set: message.tags[60F].parts[0].format
+            value: "table({'C': ['credit', 'extra'], 'D': 'debit'})"
+        """)
+    )
+    code, _, err = run(capsys, "validate", str(tmp_path / "mark.yaml"))
+    assert code == cli.EXIT_CONFIG
+    assert "CFG618" in err and "table row 'C' holds 2 value(s) for 1" in err

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from erengine.codecs.base import ModelPath, PathCheck
-from erengine.codecs.leaf import LeafCodec, parse_leaf_spec
+from erengine.codecs.leaf import LeafCodec, TableCodec, parse_leaf_spec
 from erengine.config.catalog import ResolvedDocument
 from erengine.config.schema.records import TotalSpec
 from erengine.config.yaml_spans import DataPath, format_path
@@ -154,3 +154,14 @@ class FormatCompiler:
                 )
             )
             return None
+
+
+def table_width_error(
+    codec: LeafCodec | None, binds: int, span: SourceSpan | None, where: DataPath
+) -> ConfigError | None:
+    """A lookup table must give each bound model path a value: a row of another width would
+    only fail, obscurely, on the first record that uses it."""
+    mistake = codec.width_mistake(binds) if isinstance(codec, TableCodec) else None
+    if mistake is None:
+        return None
+    return ConfigError("CFG618", mistake, span=span, config_path=format_path(where))

@@ -318,6 +318,18 @@ class TableCodec(LeafCodec):
         object.__setattr__(self, "_by_value", by_value)
         object.__setattr__(self, "_by_text", dict(self.rows))
 
+    def width_mistake(self, binds: int) -> str | None:
+        """Why the rows do not fit ``binds`` bound model paths (a list of that many values
+        each when there are several, one plain value when there is one), or None."""
+        for text, value in self.rows:
+            width = len(value) if isinstance(value, tuple) else 1
+            if width != binds or (binds == 1 and isinstance(value, tuple)):
+                return (
+                    f"table row {text!r} holds {width} value(s) for {binds} bound model "
+                    "path(s): give each row one value per path in `bind`"
+                )
+        return None
+
     def encode(self, value: Any) -> str:
         try:
             return self._by_value[_absent_as_none(value)]

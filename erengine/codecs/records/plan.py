@@ -13,7 +13,13 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from erengine.codecs.base import ModelPath, PathCheck
-from erengine.codecs.compiling import FormatCompiler, Loops, TotalPlan, canonical_path
+from erengine.codecs.compiling import (
+    FormatCompiler,
+    Loops,
+    TotalPlan,
+    canonical_path,
+    table_width_error,
+)
 from erengine.codecs.leaf import LEAF_CODECS, DateCodec, LeafCodec, TextCodec
 from erengine.codecs.records.access import Getter, Setter, Target, getter, setter, target
 from erengine.config.catalog import ResolvedDocument
@@ -403,6 +409,11 @@ class _Compiler(FormatCompiler):
         if spec.bind is not None:
             texts = [spec.bind] if isinstance(spec.bind, str) else spec.bind
             binds = tuple(self.model_path(t, (*path, "bind"), loops) for t in texts)
+            error = table_width_error(
+                codec, len(texts), self.span((*path, "format")), (*path, "format")
+            )
+            if error is not None:
+                self.errors.add(error)
         kind: FieldKind = (
             "bind"
             if spec.bind is not None

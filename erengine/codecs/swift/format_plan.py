@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from erengine.codecs.base import ModelPath, PathCheck
+from erengine.codecs.compiling import table_width_error
 from erengine.codecs.leaf import LeafCodec
 from erengine.codecs.records.access import Getter, getter, setter
 from erengine.codecs.swift.charsets import ANY_PRINTABLE
@@ -525,6 +526,11 @@ class _Compiler:
         if spec.bind is not None:
             kind = "bind"
             paths = [spec.bind] if isinstance(spec.bind, str) else spec.bind
+            error = table_width_error(
+                codec, len(paths), self.span((*where, "format")), (*where, "format")
+            )
+            if error is not None:
+                self.errors.add(error)
             for index, dotted in enumerate(paths):
                 at = (*where, "bind") if isinstance(spec.bind, str) else (*where, "bind", index)
                 bound = self.binding(dotted, at, combines=dotted in shared_paths)

@@ -341,3 +341,34 @@ def test_deferred_fields_are_written_later_only_when_the_item_can_change_them(
     assert read(layout, written, DEFERRED) == {
         "items": [{"name": "Ann", "note": "hello", "code": "C"}, {"name": "Bob"}]
     }
+
+
+@pytest.mark.parametrize(
+    ("bind", "rows"),
+    [
+        ("[direction, kind]", "{'22': ['credit', 'checking'], '27': ['debit']}"),
+        ("direction", "{'22': ['credit', 'checking']}"),
+    ],
+)
+def test_a_table_row_that_does_not_fit_its_bound_paths_is_a_config_error(
+    layout: LayoutFactory, bind: str, rows: str
+) -> None:
+    with pytest.raises(ErrorGroup) as caught:
+        layout(
+            f"""\
+            kind: format
+            name: table-width
+            version: 1.0.0
+            model: payments@^1
+            file: {{type: fixed, width: 2}}
+            structure:
+              - record: entry
+                fields:
+                  - {{len: 2, bind: {bind}, format: "table({rows})"}}
+            """
+        )
+    (error,) = flatten(caught.value)
+    assert error.code == "CFG618"
+    assert "bound model path" in error.message
+    assert str(error).startswith("CFG618 ")
+    assert "format.yaml:9:" in str(error)
