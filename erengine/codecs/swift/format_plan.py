@@ -18,6 +18,7 @@ from erengine.codecs.base import ModelPath, PathCheck
 from erengine.codecs.compiling import table_width_error
 from erengine.codecs.leaf import LeafCodec
 from erengine.codecs.records.access import Getter, getter, setter
+from erengine.codecs.records.fast import Source
 from erengine.codecs.swift.charsets import ANY_PRINTABLE
 from erengine.codecs.swift.notation import FieldNotation, compile_notation
 from erengine.codecs.swift.subfields import (
@@ -43,6 +44,8 @@ from erengine.expr import Expression, ExpressionCompiler
 
 PartKind = Literal["bind", "value", "const", "ignore"]
 
+QuickReader = Callable[[dict[str, Any], tuple[Any, ...]], None]
+
 BAD_CODEC = "CFG660"
 BAD_SCOPE = "CFG661"
 BAD_SUBFIELDS = "CFG662"
@@ -61,6 +64,9 @@ class PartPlan:
     near: str | None  # the part giving the year of a month-day date
     default: str | None  # written when the part has no value
     store: ScopeSetter | None  # sets the decoded value (all bound paths at once)
+    # ``(scope name, key)`` when the part binds one field of an item in scope, which the
+    # quick path then sets itself, without calling ``store``
+    field: tuple[str, str] | None
     decode: Callable[[str], Any]  # the codec's decode, remembered for short parts
     span: SourceSpan | None
 
@@ -97,11 +103,10 @@ class TagPlan:
     writing: FieldNotation  # strict SWIFT
     parts: tuple[PartPlan, ...]
     read_parts: tuple[PartPlan, ...]  # the parts reading sets or checks (not the ignored)
-    # The quick path of reading, for tags whose parts are all bound: (capture, decode, store)
-    # per part, then month-day parts as (capture, anchor capture, anchor decode, store).
-    # Any value that does not decode sends the tag down the careful path, which reports it.
-    quick: tuple[tuple[int, Callable[[str], Any], ScopeSetter], ...] | None
-    quick_near: tuple[tuple[int, int, Callable[[str], Any], ScopeSetter], ...]
+    # The quick path of reading, for tags whose parts are all bound: ``quick(scope, groups)``
+    # decodes and stores every part. A value that does not decode raises ``LeafError`` or
+    # ``ArithmeticError`` and sends the tag down the careful path, which reports it.
+    quick: QuickReader | None
     optional: bool
     when: Expression | None  # written only when this holds
     repeat: bool
@@ -479,7 +484,9 @@ class _Compiler:
             # The free text is the last part (`6*65x` of :86:).
             subfield_part = len(names) - 1
         read_parts = tuple(part for part in parts if part.kind != "ignore")
-        quick, quick_near = _quick_path(read_parts, joins=spec.repeat and items is None)
+        quick = _quick_path(
+            read_parts, joins=spec.repeat and items is None, where=format_path(where)
+        )
         implies = tuple(spec.implies.items())
         if items is not None and spec.as_ is not None:
             for dotted in spec.implies:
@@ -491,7 +498,6 @@ class _Compiler:
             parts=parts,
             read_parts=read_parts,
             quick=quick,
-            quick_near=quick_near,
             optional=spec.optional,
             when=self.expression(spec.when, (*where, "when")) if spec.when else None,
             repeat=spec.repeat,
@@ -521,6 +527,7 @@ class _Compiler:
         codec = self.codec(spec.format, decimal, (*where, "format"))
         getters: list[Getter] = []
         setters: list[ScopeSetter] = []
+        plain: list[tuple[str, str]] = []  # the bound paths that are fields of a scope item
         kind: PartKind = "ignore"
         expression = None
         if spec.bind is not None:
@@ -533,10 +540,14 @@ class _Compiler:
                 self.errors.add(error)
             for index, dotted in enumerate(paths):
                 at = (*where, "bind") if isinstance(spec.bind, str) else (*where, "bind", index)
-                bound = self.binding(dotted, at, combines=dotted in shared_paths)
+                combines = dotted in shared_paths
+                bound = self.binding(dotted, at, combines=combines)
                 if bound is not None:
                     getters.append(bound[0])
                     setters.append(bound[1])
+                    head, *keys = dotted.split(".")
+                    if len(keys) == 1 and not combines:
+                        plain.append((head, keys[0]))
         elif spec.value is not None:
             kind = "value"
             expression = self.expression(spec.value, (*where, "value"))
@@ -553,6 +564,7 @@ class _Compiler:
             spec.near,
             spec.default,
             _store(tuple(setters)) if kind == "bind" else None,
+            plain[0] if len(setters) == 1 and len(plain) == 1 else None,
             _remembered(codec, multi_line),
             self.span(where),
         )
@@ -691,33 +703,54 @@ def _scope_setter(path: ModelPath, *, combines: bool) -> ScopeSetter:
     return set_value
 
 
-def _quick_path(
-    parts: tuple[PartPlan, ...], *, joins: bool
-) -> tuple[
-    tuple[tuple[int, Callable[[str], Any], ScopeSetter], ...] | None,
-    tuple[tuple[int, int, Callable[[str], Any], ScopeSetter], ...],
-]:
-    """The quick path's steps, or None when a part is computed, constant or joined."""
+def _quick_path(parts: tuple[PartPlan, ...], *, joins: bool, where: str) -> QuickReader | None:
+    """The quick path's function, generated from the parts, or None when a part is computed,
+    constant or joined.
+
+    A tag is read once per entry, a million times in a large file; a loop over
+    ``(capture, decode, store)`` steps cost more than the decoding. The generated source
+    decodes and stores each part in turn, month-day parts last (configuration values reach
+    it through ``N``); the first value that does not decode raises, and the tag goes down the
+    careful path, which reports it.
+    """
     if joins or any(part.store is None for part in parts):
-        return None, ()
+        return None
     by_name = {part.name: part for part in parts}
-    plain = tuple((p.group, p.decode, p.store) for p in parts if p.store and p.near is None)
-    near = []
-    for part in parts:
-        anchor = by_name.get(part.near or "")
-        if part.near is not None and anchor is None:
-            return None, ()
-        if part.store is not None and anchor is not None:
-            near.append((part.group, anchor.group, anchor.decode, _near_store(part.store)))
-    return plain, tuple(near)
+    if any(part.near is not None and part.near not in by_name for part in parts):
+        return None
+    source = Source("scope, groups")
+    for part in sorted(parts, key=lambda part: part.near is not None):
+        if part.field is None:
+            store = f"{source.const(part.store)}(scope, {{}})"
+        else:
+            head, key = part.field
+            store = f"scope[{source.const(head)}][{source.const(key)}] = {{}}"
+        if part.near is None:
+            value = f"{source.const(part.decode)}(text)"
+            source.add(
+                [
+                    f"text = groups[{part.group}]",
+                    "if text is not None:",
+                    f"    {store.format(value)}",
+                ]
+            )
+            continue
+        anchor = by_name[part.near]
+        value = f"near(text, {source.const(anchor.decode)}(anchor))"
+        source.add(
+            [
+                f"text, anchor = groups[{part.group}], groups[{anchor.group}]",
+                "if text is not None and anchor is not None:",
+                f"    {store.format(value)}",
+            ]
+        )
+    source.add(["return None"])
+    quick: QuickReader = source.build(f"quick reader of {where}", near=_near)
+    return quick
 
 
-def _near_store(store: ScopeSetter) -> ScopeSetter:
-    def store_near(scope: dict[str, Any], value: Any) -> None:
-        text, anchor = value
-        store(scope, month_day_near(text, anchor))
-
-    return store_near
+# An entry date's year comes from its value date; both repeat on every line of a statement.
+_near = functools.lru_cache(maxsize=1024)(month_day_near)
 
 
 def _remembered(codec: LeafCodec, multi_line: bool) -> Callable[[str], Any]:

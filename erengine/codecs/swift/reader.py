@@ -19,7 +19,12 @@ from typing import Any, BinaryIO
 
 from erengine.codecs.base import ListItem, ReadReport
 from erengine.codecs.leaf import LeafError
-from erengine.codecs.swift.format_plan import GroupPlan, PartPlan, SwiftPlan, TagPlan
+from erengine.codecs.swift.format_plan import (
+    GroupPlan,
+    PartPlan,
+    SwiftPlan,
+    TagPlan,
+)
 from erengine.codecs.swift.subfields import SubfieldScheme
 from erengine.codecs.swift.tokenizer import (
     EnvelopeBlock,
@@ -137,19 +142,26 @@ class SwiftReader:
         if self.envelope:
             self.read_envelope(state, message.header)
         keep = bool(plan.item_slots)  # the first fields, for the warning if it is skipped
+        skip_tags, kept, place = plan.skip_tags, state.kept, self.place
         for swift_field in message:
-            if swift_field.tag in plan.skip_tags:
+            if swift_field.tag in skip_tags:
                 continue
-            if keep and len(state.kept) < _KEPT_FIELDS:
-                state.kept.append(swift_field)
-            yield from self.place(state, swift_field)
+            if keep and len(kept) < _KEPT_FIELDS:
+                kept.append(swift_field)
+            completed = place(state, swift_field)
+            if completed:
+                yield from completed
         if self.envelope:
             self.read_envelope(state, message.trailer)
-        yield from self.close_group(state)
+        closed = self.close_group(state)
+        if closed is not None:
+            yield closed
         if self.plan.item_slots and not state.seen & self.plan.item_slots:
             self.skip_message(state)
             return
-        yield from self.settle_page(state)
+        finished = self.settle_page(state)
+        if finished is not None:
+            yield finished
         self.check_mandatory(state)
         self.run_checks(state)
         self.report.records += 1
@@ -202,14 +214,15 @@ class SwiftReader:
         self.list_counts.clear()
         return ListItem((list_key,), index, item, self.root)
 
-    def settle_page(self, state: _MessageState) -> Iterator[ListItem]:
-        """Before the first group item (or at the end): does this message continue one held?"""
+    def settle_page(self, state: _MessageState) -> ListItem | None:
+        """Before the first group item (or at the end): does this message continue one held?
+        The held statement when it does not, finished."""
         if state.page_settled:
-            return
+            return None
         state.page_settled = True
         held, pages = self.held, self.plan.pages
         if held is None or pages is None:
-            return
+            return None
         if self.evaluate(pages.continues, state, "pages.continues") and (
             self.evaluate(pages.same, state, "pages.same") == held.same
         ):
@@ -217,29 +230,33 @@ class SwiftReader:
             _merge_page(held.item, page)
             state.scope[self.plan.item_name] = held.item
             self.list_counts.update(held.counts)
-            return
+            return None
         self.held = None
-        yield self.finish_item(held.item)
+        return self.finish_item(held.item)
 
     # -- placing tags in order ------------------------------------------------------------
 
-    def place(self, state: _MessageState, swift_field: SwiftField) -> Iterator[ListItem]:
+    def place(self, state: _MessageState, swift_field: SwiftField) -> list[ListItem]:
+        """The field read where the declared order puts it; the items it completes."""
         tag = swift_field.tag
         group = state.group
+        completed: list[ListItem] = []
         if group is not None:
             tags = group.tags
             if tags[0].tag == tag:
-                yield from self.close_group(state)
+                closed = self.close_group(state)
                 self.open_group_item(state, group)
                 self.read_tag(state, swift_field, tags[0])
-                return
+                return [closed] if closed is not None else completed
             for index in range(state.group_tag, len(tags)):
                 candidate = tags[index]
                 if candidate.tag == tag and (index > state.group_tag or candidate.repeat):
                     state.group_tag = index
                     self.read_tag(state, swift_field, candidate)
-                    return
-            yield from self.close_group(state)
+                    return completed
+            closed = self.close_group(state)
+            if closed is not None:
+                completed.append(closed)
             state.group = None
             state.cursor += 1
         slots = self.plan.slots
@@ -247,13 +264,15 @@ class SwiftReader:
             slot = slots[index]
             if isinstance(slot, GroupPlan):
                 if slot.tags[0].tag == tag:
-                    yield from self.settle_page(state)
+                    finished = self.settle_page(state)
+                    if finished is not None:
+                        completed.append(finished)
                     state.cursor = index
                     state.seen.add(index)
                     state.group = slot
                     self.open_group_item(state, slot)
                     self.read_tag(state, swift_field, slot.tags[0])
-                    return
+                    return completed
                 continue
             if slot.tag != tag:
                 continue
@@ -264,7 +283,7 @@ class SwiftReader:
             if slot.one_of is not None:
                 state.one_of_seen.add(slot.one_of)
             self.read_tag(state, swift_field, slot)
-            return
+            return completed
         if self.plan.file.unexpected_tags == "skip":
             self.warn(
                 state,
@@ -272,7 +291,7 @@ class SwiftReader:
                 f"is not expected here ({self.expected_after(state)}): skipped, it held "
                 f"{_shown(swift_field.value)} (unexpected_tags: skip)",
             )
-            return
+            return completed
         self.errors.add(
             self.error(
                 state,
@@ -283,6 +302,7 @@ class SwiftReader:
                 found=f":{tag}:",
             )
         )
+        return completed
 
     def expected_after(self, state: _MessageState) -> str:
         names: list[str] = []
@@ -337,10 +357,11 @@ class SwiftReader:
             state.scope[name] = first
             state.firsts.append((name, first))
 
-    def close_group(self, state: _MessageState) -> Iterator[ListItem]:
+    def close_group(self, state: _MessageState) -> ListItem | None:
+        """The group item being read, completed (None when there is none)."""
         group, item = state.group, state.item
         if group is None or item is None:
-            return
+            return None
         state.item = None
         scope = state.scope
         for (_, target), (_, first) in zip(group.first_items, state.firsts, strict=True):
@@ -362,7 +383,7 @@ class SwiftReader:
             group.items.append(scope, item)
         index = self.list_counts.get(group.name, 0)
         self.list_counts[group.name] = index + 1
-        yield ListItem(list_path, index, item, parent)
+        return ListItem(list_path, index, item, parent)
 
     # -- one tag --------------------------------------------------------------------------
 
@@ -391,12 +412,17 @@ class SwiftReader:
             item: dict[str, Any] = dict(tag.implies)
             tag.items.append(scope, item)
             scope[tag.item_name] = item
-        if tag.quick is not None and self.read_quickly(tag, groups, scope):
-            if tag.subfields is not None and tag.subfield_part is not None:
-                text = groups[tag.subfield_part]
-                if text:
-                    self.split(tag.subfields, text, scope)
-            return
+        if tag.quick is not None:
+            try:
+                tag.quick(scope, groups)
+            except (LeafError, ArithmeticError):
+                pass  # a part that does not decode: the careful path reports it
+            else:
+                if tag.subfields is not None and tag.subfield_part is not None:
+                    text = groups[tag.subfield_part]
+                    if text:
+                        self.split(tag.subfields, text, scope)
+                return
         self.read_carefully(state, swift_field, tag, groups)
 
     def tolerated(
@@ -441,21 +467,6 @@ class SwiftReader:
                 f":{swift_field.tag}:"
             )
         self.report.warnings.append(f"{where} {text}")
-
-    def read_quickly(self, tag: TagPlan, groups: tuple[Any, ...], scope: dict[str, Any]) -> bool:
-        """Every part decoded and stored; False at the first that does not decode."""
-        try:
-            for group, decode, store in tag.quick or ():
-                text = groups[group]
-                if text is not None:
-                    store(scope, decode(text))
-            for group, anchor_group, decode_anchor, store in tag.quick_near:
-                text, anchor = groups[group], groups[anchor_group]
-                if text is not None and anchor is not None:
-                    store(scope, (text, decode_anchor(anchor)))
-        except (LeafError, ArithmeticError):
-            return False
-        return True
 
     def read_carefully(
         self, state: _MessageState, swift_field: SwiftField, tag: TagPlan, groups: tuple[Any, ...]

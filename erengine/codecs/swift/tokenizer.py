@@ -116,20 +116,19 @@ class SwiftMessage:
         self._events = events
         self._done = False
 
-    def __iter__(self) -> SwiftMessage:
-        return self
-
-    def __next__(self) -> SwiftField:
+    def __iter__(self) -> Iterator[SwiftField]:
+        # A generator: resuming one costs less than a call of ``__next__`` per field.
         if self._done:
-            raise StopIteration
-        event = next(self._events)
-        if isinstance(event, _MessageEnd):
+            return
+        for event in self._events:
+            if isinstance(event, SwiftField):
+                yield event
+                continue
+            assert isinstance(event, _MessageEnd), "a message start inside a message"
             self._done = True
             self.terminated = event.terminated
             self.trailer = event.trailer
-            raise StopIteration
-        assert isinstance(event, SwiftField), "a message start inside a message"
-        return event
+            return
 
     def block(self, block_id: str) -> str | None:
         """The content of envelope block ``block_id`` ('1', '2', '3', '5', 'S'), if present."""
@@ -359,12 +358,10 @@ class _Scanner:
             colon_line, self.split_colon_line = self.split_colon_line, None
             rest = _SPLIT_TAG_REST.match(text)
             if rest is not None and self.is_known(rest.group(1)):
-                out.extend(
-                    self.open_field(
-                        rest.group(1), colon_line, 1, text[rest.end() :], (number, rest.end() + 1)
-                    )
+                done = self.open_field(
+                    rest.group(1), colon_line, 1, text[rest.end() :], (number, rest.end() + 1)
                 )
-                return out
+                return [done] if done is not None else out
             self.continue_field(colon_line, ":")
         first = text[:1]
         if first == "-" and _is_terminator(text):
@@ -388,16 +385,17 @@ class _Scanner:
             return out
         tag = _TAG_LINE.match(text) if first == ":" else None
         name = tag.group(1) if tag is not None else ""
-        if tag is not None and self.is_known(name):
+        known = self.known_tags
+        if tag is not None and (known is None or name in known):
             if name == self.start_tag and self.has_fields and not self.enveloped:
                 out.extend(self.end_message(_MessageEnd(terminated=False)))
                 out.append(self.start_message(number, enveloped=False))
             value_start = tag.end()
-            out.extend(
-                self.open_field(
-                    name, number, indent + 1, text[value_start:], (number, indent + value_start + 1)
-                )
+            done = self.open_field(
+                name, number, indent + 1, text[value_start:], (number, indent + value_start + 1)
             )
+            if done is not None:
+                out.append(done)
             return out
         if text == ":":
             self.split_colon_line = number
@@ -416,15 +414,14 @@ class _Scanner:
 
     def open_field(
         self, tag: str, line: int, column: int, value: str, value_start: tuple[int, int]
-    ) -> list[_Event]:
-        """A new field; ``value_start`` is the line and column where its value begins."""
-        out: list[_Event] = []
-        if self.draft is not None:
-            out.append(self.draft.done())
+    ) -> SwiftField | None:
+        """A new field; ``value_start`` is the line and column where its value begins.
+        The field before it, now complete."""
+        draft = self.draft
         value_line, value_column = value_start
         self.draft = _FieldDraft(tag, line, column, value_column, [value], [value_line])
         self.has_fields = True
-        return out
+        return draft.done() if draft is not None else None
 
     def continue_field(self, number: int, text: str) -> None:
         draft = self.draft

@@ -3,6 +3,7 @@ the balance warning, reversals, German and Dutch :86: sub-fields, and detection.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -14,7 +15,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from erengine.codecs.plan_codec import CompiledPlanFormat
 from erengine.codecs.swift import detect
+from erengine.codecs.swift.format_plan import GroupPlan, SwiftPlan, TagPlan
+from erengine.codecs.swift.reader import SwiftReader
 from erengine.engine import CompiledFormat, Engine
 from erengine.errors import ErengineError, ValidationError, flatten
 
@@ -242,6 +246,46 @@ def test_any_statement_survives_write_then_read(items: list[dict[str, Any]]) -> 
     again, _ = read(compiled, written)
     assert compiled.model.to_json(again) == compiled.model.to_json(document)
     assert write(compiled, again) == written
+
+
+def careful_only(plan: SwiftPlan) -> SwiftPlan:
+    """The plan with no quick path: every tag read part by part."""
+
+    def careful(tag: TagPlan) -> TagPlan:
+        return dataclasses.replace(tag, quick=None)
+
+    slots = tuple(
+        dataclasses.replace(slot, tags=tuple(map(careful, slot.tags)))
+        if isinstance(slot, GroupPlan)
+        else careful(slot)
+        for slot in plan.slots
+    )
+    return dataclasses.replace(plan, slots=slots, envelope=tuple(map(careful, plan.envelope)))
+
+
+def read_with(plan: SwiftPlan, data: bytes) -> tuple[dict[str, Any], list[str]]:
+    reader = SwiftReader(plan, io.BytesIO(data), file_name="t.sta", attach=True)
+    for _ in reader:
+        pass
+    return reader.root, reader.report.warnings
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(statements(), min_size=1, max_size=3),
+    st.sampled_from(["mt940", "mt940-de", "mt940-nl"]),
+)
+def test_the_quick_path_reads_what_the_careful_path_reads(
+    items: list[dict[str, Any]], name: str
+) -> None:
+    compiled = ENGINE.format(f"{name}@^1")
+    assert isinstance(compiled.plan, CompiledPlanFormat)
+    plan = compiled.plan.plan
+    assert isinstance(plan, SwiftPlan)
+    written = write(
+        compiled, compiled.model.from_json(compiled.model.to_json({"statements": items}))
+    )
+    assert read_with(plan, written) == read_with(careful_only(plan), written)
 
 
 MT942 = (
