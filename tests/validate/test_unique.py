@@ -1,4 +1,4 @@
-"""Uniqueness in a compact fingerprint table: every duplicate found, through growth."""
+"""Uniqueness in compact fingerprint tables: every duplicate found, through growth."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from erengine.validate.unique import UniqueKeys
 
 def test_duplicates_are_found_after_the_table_grows() -> None:
     keys = UniqueKeys(capacity=4)
+    assert keys.capacity == 256 * 4
     assert all(keys.add(f"E2E-{i}") for i in range(10_000))
-    assert keys.capacity >= 20_000
+    assert keys.capacity > 10_000  # grown, with room left in every table
     assert not keys.add("E2E-0")
     assert not keys.add("E2E-9999")
     assert keys.add("E2E-10000")
