@@ -64,9 +64,9 @@ class PartPlan:
     near: str | None  # the part giving the year of a month-day date
     default: str | None  # written when the part has no value
     store: ScopeSetter | None  # sets the decoded value (all bound paths at once)
-    # ``(scope name, key)`` when the part binds one field of an item in scope, which the
-    # quick path then sets itself, without calling ``store``
-    field: tuple[str, str] | None
+    # Each bound path, for the quick path: ``(scope name, key)`` where it is a field of an
+    # item in scope (set there without a call), else its setter
+    targets: tuple[tuple[str, str] | ScopeSetter, ...]
     decode: Callable[[str], Any]  # the codec's decode, remembered for short parts
     span: SourceSpan | None
 
@@ -527,7 +527,7 @@ class _Compiler:
         codec = self.codec(spec.format, decimal, (*where, "format"))
         getters: list[Getter] = []
         setters: list[ScopeSetter] = []
-        plain: list[tuple[str, str]] = []  # the bound paths that are fields of a scope item
+        targets: list[tuple[str, str] | ScopeSetter] = []
         kind: PartKind = "ignore"
         expression = None
         if spec.bind is not None:
@@ -546,8 +546,8 @@ class _Compiler:
                     getters.append(bound[0])
                     setters.append(bound[1])
                     head, *keys = dotted.split(".")
-                    if len(keys) == 1 and not combines:
-                        plain.append((head, keys[0]))
+                    plain = len(keys) == 1 and not combines
+                    targets.append((head, keys[0]) if plain else bound[1])
         elif spec.value is not None:
             kind = "value"
             expression = self.expression(spec.value, (*where, "value"))
@@ -564,7 +564,7 @@ class _Compiler:
             spec.near,
             spec.default,
             _store(tuple(setters)) if kind == "bind" else None,
-            plain[0] if len(setters) == 1 and len(plain) == 1 else None,
+            tuple(targets),
             _remembered(codec, multi_line),
             self.span(where),
         )
@@ -720,33 +720,48 @@ def _quick_path(parts: tuple[PartPlan, ...], *, joins: bool, where: str) -> Quic
         return None
     source = Source("scope, groups")
     for part in sorted(parts, key=lambda part: part.near is not None):
-        if part.field is None:
-            store = f"{source.const(part.store)}(scope, {{}})"
-        else:
-            head, key = part.field
-            store = f"scope[{source.const(head)}][{source.const(key)}] = {{}}"
         if part.near is None:
             value = f"{source.const(part.decode)}(text)"
+            source.add([f"text = groups[{part.group}]", "if text is not None:"])
+        else:
+            anchor = by_name[part.near]
+            value = f"near(text, {source.const(anchor.decode)}(anchor))"
             source.add(
                 [
-                    f"text = groups[{part.group}]",
-                    "if text is not None:",
-                    f"    {store.format(value)}",
+                    f"text, anchor = groups[{part.group}], groups[{anchor.group}]",
+                    "if text is not None and anchor is not None:",
                 ]
             )
-            continue
-        anchor = by_name[part.near]
-        value = f"near(text, {source.const(anchor.decode)}(anchor))"
-        source.add(
-            [
-                f"text, anchor = groups[{part.group}], groups[{anchor.group}]",
-                "if text is not None and anchor is not None:",
-                f"    {store.format(value)}",
-            ]
-        )
+        source.add(_store_source(part.targets, value, source.const), "        ")
     source.add(["return None"])
     quick: QuickReader = source.build(f"quick reader of {where}", near=_near)
     return quick
+
+
+def _store_source(
+    targets: tuple[tuple[str, str] | ScopeSetter, ...], value: str, const: Callable[[Any], str]
+) -> list[str]:
+    """Source storing ``value`` at each target, as ``_store`` does: one path takes the value,
+    several take one each from a tuple (a value that is not a tuple goes to all), absent ones
+    left out."""
+
+    def store(target: tuple[str, str] | ScopeSetter, value: str) -> str:
+        if isinstance(target, tuple):
+            return f"scope[{const(target[0])}][{const(target[1])}] = {value}"
+        return f"{const(target)}(scope, {value})"
+
+    if len(targets) == 1:
+        return [store(targets[0], value)]
+    lines = [
+        f"value = {value}",
+        f"many = value if isinstance(value, tuple) else (value,) * {len(targets)}",
+    ]
+    for index, target in enumerate(targets):
+        lines += [
+            f"if len(many) > {index} and many[{index}] is not None:",
+            f"    {store(target, f'many[{index}]')}",
+        ]
+    return lines
 
 
 # An entry date's year comes from its value date; both repeat on every line of a statement.
