@@ -209,7 +209,7 @@ class XmlWriter:
             text = self.leaf_text(plan.leaf, plan, scope, plan.optional)
             if text is _ABSENT:
                 return
-            attributes = self.attributes(plan, scope)
+            attributes = self.attributes(plan, scope) if plan.attributes else _NO_ATTRIBUTES
             for piece in self.pieces(plan, text):
                 self.newline(out, depth)
                 self.elements += 1
@@ -246,8 +246,9 @@ class XmlWriter:
     def container(self, out: Any, plan: ElementPlan, scope: dict[str, Any], depth: int) -> None:
         if plan.optional and not self.has_data(plan, scope):
             return
-        self.aggregate_into(plan, scope)
-        attributes = self.attributes(plan, scope)
+        if plan.own_totals:
+            self.aggregate_into(plan, scope)
+        attributes = self.attributes(plan, scope) if plan.attributes else _NO_ATTRIBUTES
         self.newline(out, depth)
         self.elements += 1
         with out.element(plan.tag, attributes):
@@ -276,11 +277,14 @@ class XmlWriter:
 
     @staticmethod
     def has_data(plan: ElementPlan, scope: dict[str, Any]) -> bool:
-        return any(get(scope) not in _NOTHING for get in plan.data)
+        # A loop, not any() over a generator: this runs for every optional element.
+        for get in plan.data:  # noqa: SIM110
+            if get(scope) not in _NOTHING:
+                return True
+        return False
 
     def attributes(self, plan: ElementPlan, scope: dict[str, Any]) -> dict[str, str]:
-        if not plan.attributes:
-            return _NO_ATTRIBUTES
+        """The attributes of an element that has some (callers look first: most have none)."""
         written: dict[str, str] = {}
         for attribute in plan.attributes:
             text = self.leaf_text(attribute.leaf, plan, scope, attribute.optional, attribute.name)
