@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from ...conftest import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus"
 MT940_DIR = CORPUS / "mt940"
 
 #: The tags of MT940 and MT942 (and the non-standard :NS:), as their formats declare them.
@@ -34,16 +32,6 @@ class CorpusFile:
 
     def __str__(self) -> str:
         return self.path.name
-
-
-def require_corpus() -> None:
-    """Skip when the corpus is absent on a developer machine; fail in CI, never skip there."""
-    if MT940_DIR.is_dir():
-        return
-    message = f"the shared corpus is not at {MT940_DIR.resolve()}"
-    if os.environ.get("CI"):
-        pytest.fail(message + " (CI must have it)")
-    pytest.skip(message + "; corpus tests need the workspace checkout")
 
 
 def corpus_files() -> list[CorpusFile]:
