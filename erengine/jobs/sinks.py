@@ -22,14 +22,14 @@ stays on the server, the run fails (exit 5), and the next run hands it over agai
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from erengine.config.schema.job import SqlOutputSpec
 from erengine.errors import ConfigError, TransportError
 from erengine.jobs.database import Database, DatabaseUrl, Dialect, connect
 from erengine.jobs.definition import JobDefinition
+from erengine.jobs.ledger import utc_now
 from erengine.model.leaves import (
     BooleanType,
     DateTimeType,
@@ -70,6 +70,8 @@ class SqlSink:
     url: DatabaseUrl
     segments: tuple[tuple[str, ...], ...]  # the rows path, cut after each list
     columns: tuple[_Column, ...]
+    tables_ready: set[str] = field(default_factory=set, compare=False)
+    """Tables found or created in this run: looked for once, not once per statement."""
 
     @property
     def target(self) -> str:
@@ -90,9 +92,11 @@ class SqlSink:
     def _insert(
         self, database: Database, data: dict[str, Any], *, job: str, sha256: str, remote_path: str
     ) -> int:
-        _create_missing(database, "erengine_statements", MARKERS_TABLE)
-        if self.spec.create:
-            _create_missing(database, self.spec.table, self._create_table(database.dialect))
+        if not self.tables_ready:
+            _create_missing(database, "erengine_statements", MARKERS_TABLE)
+            if self.spec.create:
+                _create_missing(database, self.spec.table, self._create_table(database.dialect))
+            self.tables_ready.add(self.spec.table)
         rows = [
             [
                 _bound(value, column.leaf, database.dialect)
@@ -117,7 +121,7 @@ class SqlSink:
             database.execute(
                 "INSERT INTO erengine_statements (job, target, sha256, remote_path, row_count, "
                 "written_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (job, self.spec.table, sha256, remote_path, len(rows), _now()),
+                (job, self.spec.table, sha256, remote_path, len(rows), utc_now()),
             )
         return len(rows)
 
@@ -259,7 +263,3 @@ def _create_missing(database: Database, table: str, create: str) -> None:
 
 def _quoted(name: str) -> str:
     return ".".join(f'"{part}"' for part in name.split("."))
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
