@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from pydantic import BaseModel
@@ -12,6 +12,7 @@ from erengine.codecs.base import PathCheck, WriteReport
 from erengine.codecs.xml.plan import XmlFormatPlan, compile_xml_format
 from erengine.codecs.xml.read import XmlReader
 from erengine.codecs.xml.write import XmlWriter
+from erengine.codecs.xml.write_quick import QuickWrite, quick_writers
 from erengine.config.catalog import ResolvedDocument
 from erengine.config.schema.xml import XmlFormatDocument
 from erengine.expr import ExpressionCompiler
@@ -20,6 +21,8 @@ from erengine.expr import ExpressionCompiler
 @dataclass(frozen=True, slots=True)
 class XmlFormat:
     plan: XmlFormatPlan
+    # The writer's generated item functions, built on the first write (reading needs none).
+    _quick: list[dict[int, QuickWrite]] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -33,7 +36,9 @@ class XmlFormat:
     def write(
         self, data: Mapping[str, Any], sink: BinaryIO, *, context: Mapping[str, Any] | None
     ) -> WriteReport:
-        return XmlWriter(self.plan, sink, context=context).write(data)
+        if not self._quick:
+            self._quick.append(quick_writers(self.plan))
+        return XmlWriter(self.plan, sink, context=context, quick=self._quick[0]).write(data)
 
     def reader(self, stream: BinaryIO, *, file_name: str | None, attach: bool) -> XmlReader:
         return XmlReader(self.plan, stream, file_name=file_name, attach=attach)
