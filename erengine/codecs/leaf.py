@@ -300,6 +300,63 @@ _ANY_DAY = dt.date(2000, 1, 1)  # carries a time through the datetime functions
 
 
 @dataclass(frozen=True, slots=True)
+class UtcOffsetCodec(LeafCodec):
+    """``utc_offset()``: a UTC offset as ``+HHMM`` or ``-HHMM`` (SWIFT's :13D:).
+
+    Bound to the same path as a date and a time field, it makes that datetime aware on read,
+    and writes the offset of an aware datetime. A naive datetime has no offset to write: it
+    is refused, unless the format says which offset its local times have (``naive='+0100'``),
+    since a guessed offset is a wrong instant in the bank's file.
+    """
+
+    numeric: ClassVar[bool] = True
+    strips_padding: ClassVar[bool] = False
+    naive: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.naive is not None:
+            if not isinstance(self.naive, str):
+                raise ValueError(
+                    f"utc_offset: naive must be a text like '+0100', not {self.naive!r}"
+                )
+            self.decode(self.naive)  # a ValueError (LeafError) for a malformed offset
+
+    def encode(self, value: Any) -> str:
+        if not isinstance(value, dt.datetime | dt.time):
+            raise LeafError("a datetime with a UTC offset", value)
+        offset = value.utcoffset()
+        if offset is None:
+            if self.naive is not None:
+                return self.naive
+            raise LeafError(
+                "a datetime with a UTC offset (this one has none; the format may declare "
+                "utc_offset(naive='+HHMM') for local times)",
+                value,
+            )
+        minutes, seconds = divmod(int(offset.total_seconds()), 60)
+        if seconds:
+            raise LeafError("a UTC offset in whole minutes", value)
+        sign = "-" if minutes < 0 else "+"
+        hours, minutes = divmod(abs(minutes), 60)
+        return f"{sign}{hours:02d}{minutes:02d}"
+
+    def decode(self, text: str) -> Any:
+        text = text.strip()
+        if (
+            len(text) != 5
+            or text[0] not in "+-"
+            or not text[1:].isascii()
+            or not text[1:].isdigit()
+        ):
+            raise LeafError("a UTC offset like +0100", text)
+        hours, minutes = int(text[1:3]), int(text[3:])
+        if hours > 23 or minutes > 59:
+            raise LeafError("a UTC offset like +0100 (hours 00-23, minutes 00-59)", text)
+        offset = dt.timedelta(hours=hours, minutes=minutes)
+        return dt.timezone(-offset if text[0] == "-" else offset)
+
+
+@dataclass(frozen=True, slots=True)
 class TableCodec(LeafCodec):
     """A lookup table between field text and a value (or a tuple of several bound values).
 
@@ -385,6 +442,7 @@ LEAF_CODECS: Mapping[str, Callable[..., LeafCodec]] = {
     "date": lambda pattern="%Y-%m-%d": DateCodec(pattern, "date"),
     "time": lambda pattern="%H:%M:%S": DateCodec(pattern, "time"),
     "datetime": lambda pattern="%Y-%m-%dT%H:%M:%S": DateCodec(pattern, "datetime"),
+    "utc_offset": UtcOffsetCodec,
     "table": _table,
     "bool": BoolCodec,
 }

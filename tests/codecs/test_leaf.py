@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import string
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from erengine.codecs.leaf import LeafCodec, LeafError, parse_leaf_spec
+from erengine.codecs.records.access import combine_date_and_time
 from erengine.expr.functions.amounts import amount as format_amount
 from erengine.expr.functions.amounts import parse_amount
 from erengine.expr.functions.checks import aba_check_digit
@@ -166,3 +168,36 @@ def test_the_quick_amount_path_agrees_with_the_function_library(value: Decimal) 
         text.rjust(10, "0"), decimals=2, implied=True, sign="none"
     )
     assert str(codec.decode(text)) == str(parse_amount(text, decimals=2, implied=True))
+
+
+@given(minutes=st.integers(min_value=-(23 * 60 + 59), max_value=23 * 60 + 59))
+def test_utc_offsets_round_trip_as_swift_writes_them(minutes: int) -> None:
+    codec = parse_leaf_spec("utc_offset()")
+    zone = dt.timezone(dt.timedelta(minutes=minutes))
+    text = codec.encode(dt.datetime(2024, 1, 3, 17, 45, tzinfo=zone))
+    assert len(text) == 5 and text[0] == ("-" if minutes < 0 else "+")
+    assert codec.decode(text) == zone
+
+
+@pytest.mark.parametrize(
+    "text", ["0100", "+01:00", "+2400", "+0160", "+01a0", "+\uff10\uff11\uff10\uff10", "+"]
+)
+def test_malformed_utc_offsets_are_refused(text: str) -> None:
+    with pytest.raises(LeafError, match="a UTC offset like"):
+        parse_leaf_spec("utc_offset()").decode(text)
+
+
+def test_a_naive_datetime_has_no_utc_offset_unless_the_format_says_which() -> None:
+    naive = dt.datetime(2024, 1, 3, 17, 45)
+    with pytest.raises(LeafError, match="a datetime with a UTC offset"):
+        parse_leaf_spec("utc_offset()").encode(naive)
+    assert parse_leaf_spec("utc_offset(naive='+0100')").encode(naive) == "+0100"
+    with pytest.raises(ValueError, match="UTC offset like"):
+        parse_leaf_spec("utc_offset(naive='CET')")
+
+
+def test_date_time_and_offset_fields_make_one_aware_datetime_in_any_order() -> None:
+    day, clock, zone = dt.date(2024, 1, 3), dt.time(17, 45), dt.timezone(dt.timedelta(hours=1))
+    expected = dt.datetime(2024, 1, 3, 17, 45, tzinfo=zone)
+    for first, second, third in itertools.permutations((day, clock, zone)):
+        assert combine_date_and_time(combine_date_and_time(first, second), third) == expected

@@ -45,7 +45,19 @@ def getter(path: ModelPath) -> Getter:
 
 
 def combine_date_and_time(existing: Any, value: Any) -> Any:
-    """Date and time fields bound to one datetime complete each other."""
+    """Date, time and UTC offset fields bound to one datetime complete each other."""
+    if isinstance(value, dt.tzinfo):
+        if isinstance(existing, dt.datetime | dt.time):
+            return existing.replace(tzinfo=value)
+        if isinstance(existing, dt.date):
+            return dt.datetime.combine(existing, dt.time(), value)
+        return value
+    if isinstance(existing, dt.tzinfo) and isinstance(value, dt.date):
+        if not isinstance(value, dt.datetime):
+            value = dt.datetime.combine(value, dt.time())
+        return value.replace(tzinfo=existing)
+    if isinstance(existing, dt.tzinfo) and isinstance(value, dt.time):
+        return value.replace(tzinfo=existing)
     if isinstance(existing, dt.date) and isinstance(value, dt.time):
         if not isinstance(existing, dt.datetime):
             existing = dt.datetime.combine(existing, dt.time())

@@ -20,7 +20,13 @@ from erengine.codecs.compiling import (
     canonical_path,
     table_width_error,
 )
-from erengine.codecs.leaf import LEAF_CODECS, DateCodec, LeafCodec, TextCodec
+from erengine.codecs.leaf import (
+    LEAF_CODECS,
+    DateCodec,
+    LeafCodec,
+    TextCodec,
+    UtcOffsetCodec,
+)
 from erengine.codecs.records.access import Getter, Setter, Target, getter, setter, target
 from erengine.config.catalog import ResolvedDocument
 from erengine.config.schema.records import (
@@ -435,7 +441,7 @@ class _Compiler(FormatCompiler):
 
         def where_to(path: ModelPath) -> dict[str, bool]:
             in_item = any(path[0] == item for item, _ in loops)
-            return {"in_item": in_item, "combines": isinstance(codec, DateCodec)}
+            return {"in_item": in_item, "combines": isinstance(codec, DateCodec | UtcOffsetCodec)}
 
         right = spec.align == "right" if spec.align else codec.numeric
         pad = spec.pad or (spec.fill or ("0" if codec.numeric else " "))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from erengine.codecs.base import ModelPath, PathCheck
 from erengine.codecs.compiling import table_width_error
@@ -21,6 +21,7 @@ from erengine.codecs.records.access import Getter, getter, setter
 from erengine.codecs.records.fast import Source
 from erengine.codecs.swift.charsets import ANY_PRINTABLE
 from erengine.codecs.swift.notation import FieldNotation, compile_notation
+from erengine.codecs.swift.plan import PartMatcher
 from erengine.codecs.swift.subfields import (
     LeadingText,
     ScopeSetter,
@@ -52,6 +53,14 @@ BAD_SUBFIELDS = "CFG662"
 BAD_PART = "CFG663"
 
 
+class PrefixPart(NamedTuple):
+    """The part whose text stands in front of another's (the sign of a UTC offset)."""
+
+    name: str
+    group: int
+    width: int
+
+
 @dataclass(frozen=True, slots=True)
 class PartPlan:
     name: str
@@ -69,6 +78,23 @@ class PartPlan:
     targets: tuple[tuple[str, str] | ScopeSetter, ...]
     decode: Callable[[str], Any]  # the codec's decode, remembered for short parts
     span: SourceSpan | None
+    prefix: PrefixPart | None = None
+
+    def text_in(self, groups: Sequence[str | None]) -> str | None:
+        """The part's text among a field's captures, with its prefix's in front."""
+        text = groups[self.group]
+        if self.prefix is None or text is None:
+            return text
+        return (groups[self.prefix.group] or "") + text
+
+    def text_source(self) -> str:
+        """``text_in`` as an expression of generated source over ``groups``."""
+        if self.prefix is None:
+            return f"groups[{self.group}]"
+        return (
+            f"(None if groups[{self.group}] is None "
+            f"else (groups[{self.prefix.group}] or '') + groups[{self.group}])"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -473,6 +499,7 @@ class _Compiler:
                 decimal=part.name in decimal_parts,
                 multi_line=part.name in multi_line_parts,
                 shared_paths=shared_paths,
+                prefix=self.prefix(spec, index, writing, (*where, "parts", index, "prefix")),
                 where=(*where, "parts", index),
             )
             for index, part in enumerate(spec.parts)
@@ -514,6 +541,37 @@ class _Compiler:
             missing_warning=spec.missing == "warning",
         )
 
+    def prefix(
+        self, spec: SwiftTagSpec, index: int, notation: FieldNotation, where: DataPath
+    ) -> PrefixPart | None:
+        """The prefix of part ``index``: the part just before, fixed-length, with no value."""
+        name = spec.parts[index].prefix
+        if name is None:
+            return None
+        before = spec.parts[index - 1] if index > 0 else None
+        matcher = notation.by_name.get(name)
+        if (
+            before is None
+            or before.name != name
+            or any(value is not None for value in (before.bind, before.value, before.const))
+            or not isinstance(matcher, PartMatcher)
+            or matcher.min_length != matcher.max_length
+            or matcher.max_lines != 1
+        ):
+            self.errors.add(
+                ConfigError(
+                    BAD_PART,
+                    f"part `{spec.parts[index].name}` of :{spec.tag}: cannot have `{name}` as "
+                    "its prefix",
+                    span=self.span(where),
+                    config_path=format_path(where),
+                    hint="a prefix is the part just before, of a fixed length (like 1!x), with "
+                    "only a name (no bind, value or const)",
+                )
+            )
+            return None
+        return PrefixPart(name, notation.parts.index(name), matcher.max_length)
+
     def part(
         self,
         spec: SwiftPartSpec,
@@ -522,6 +580,7 @@ class _Compiler:
         decimal: bool,
         multi_line: bool,
         shared_paths: set[str],
+        prefix: PrefixPart | None,
         where: DataPath,
     ) -> PartPlan:
         codec = self.codec(spec.format, decimal, (*where, "format"))
@@ -567,6 +626,7 @@ class _Compiler:
             tuple(targets),
             _remembered(codec, multi_line),
             self.span(where),
+            prefix,
         )
 
     # -- sub-field schemes ----------------------------------------------------------------
@@ -722,13 +782,13 @@ def _quick_path(parts: tuple[PartPlan, ...], *, joins: bool, where: str) -> Quic
     for part in sorted(parts, key=lambda part: part.near is not None):
         if part.near is None:
             value = f"{source.const(part.decode)}(text)"
-            source.add([f"text = groups[{part.group}]", "if text is not None:"])
+            source.add([f"text = {part.text_source()}", "if text is not None:"])
         else:
             anchor = by_name[part.near]
             value = f"near(text, {source.const(anchor.decode)}(anchor))"
             source.add(
                 [
-                    f"text, anchor = groups[{part.group}], groups[{anchor.group}]",
+                    f"text, anchor = {part.text_source()}, {anchor.text_source()}",
                     "if text is not None and anchor is not None:",
                 ]
             )

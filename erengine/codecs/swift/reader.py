@@ -478,7 +478,7 @@ class SwiftReader:
         # A repeated tag that is not a list item adds its text to what came before.
         joins = tag.repeat and tag.items is None
         for part in tag.read_parts:
-            text = groups[part.group]
+            text = part.text_in(groups)
             if text is None:
                 continue
             if part.kind == "const":
@@ -540,7 +540,7 @@ class SwiftReader:
                         COMPUTED_MISMATCH,
                         f"part {part.name} does not match the message's contents",
                         expected=str(expected_value),
-                        found=str(groups[part.group]),
+                        found=str(part.text_in(groups)),
                         part=part,
                     )
                 )

@@ -179,6 +179,11 @@ class _MessageWriter:
                     found=repr(value),
                     span=part.span,
                 ) from None
+        for part in tag.parts:
+            if part.prefix is not None and part.name in values:
+                # One value, two parts of the notation: the prefix's text comes first.
+                text, width = values[part.name], part.prefix.width
+                values[part.prefix.name], values[part.name] = text[:width], text[width:]
         if tag.subfields is not None:
             self.compose(tag, tag.subfields, scope, values)
         if tag.optional and not any(

@@ -49,12 +49,21 @@ class SwiftPartSpec(Strict):
         description="For a month and day without year (`date('%m%d')`): the part whose date "
         "gives the year; the nearest such date is taken (the :61: entry date).",
     )
+    prefix: str | None = Field(
+        default=None,
+        pattern=RECORD_NAME,
+        description="The part just before, a fixed-length one with no value of its own, whose "
+        "text stands in front of this part's when it is read and written: the sign (`1!x`) "
+        "and hours-minutes (`4!n`) of the :13D: UTC offset are one `utc_offset()` value.",
+    )
 
     @model_validator(mode="after")
     def _at_most_one_kind(self) -> SwiftPartSpec:
         kinds = [k for k in ("bind", "value", "const") if getattr(self, k) is not None]
         if len(kinds) > 1:
             raise ValueError(f"a part is bound, computed or constant, not {' and '.join(kinds)}")
+        if self.prefix is not None and self.prefix == self.name:
+            raise ValueError("a part cannot be its own prefix")
         return self
 
 

@@ -23,7 +23,7 @@ def format_for(name: str) -> str:
     if name in TOLERATED and name not in FEBRUARY_30:
         return "mt940-de-lenient@^1"
     if "mt942" in name:
-        return "mt942@^1"
+        return "mt942@^2"
     if "triodos" in name:
         return "mt940-triodos@^1"
     if name == "wolph-jejik-rabobank.sta":

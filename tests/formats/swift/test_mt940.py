@@ -290,18 +290,19 @@ def test_the_quick_path_reads_what_the_careful_path_reads(
 
 MT942 = (
     b":20:REPORT1\r\n:25:DE89370400440532013000\r\n:28C:3917/1\r\n:34F:EURD0,00\r\n"
-    b":34F:EURC100,00\r\n:13D:1610301730+0000\r\n:61:1610301031D0,42NMSCNONREF//0550010\r\n"
+    b":34F:EURC100,00\r\n:13D:1610301730-0230\r\n:61:1610301031D0,42NMSCNONREF//0550010\r\n"
     b":86:costs\r\n:90D:1EUR0,42\r\n:90C:0EUR0,00\r\n-\r\n"
 )
 
 
 def test_an_mt942_report_reads_and_writes_the_same_bytes() -> None:
-    mt942 = ENGINE.format("mt942@^1")
+    mt942 = ENGINE.format("mt942@^2")
     document, warnings = read(mt942, MT942)
     assert warnings == []
     (report,) = document["statements"]
     assert report["kind"] == "report"
-    assert report["created_at"] == dt.datetime(2016, 10, 30, 17, 30)
+    offset = dt.timezone(-dt.timedelta(hours=2, minutes=30))
+    assert report["created_at"] == dt.datetime(2016, 10, 30, 17, 30, tzinfo=offset)
     assert [limit["credit_debit"] for limit in report["floor_limits"]] == ["debit", "credit"]
     assert report["entries"][0]["booking_date"] == dt.date(2016, 10, 31)
     assert report["summary"]["debit_count"] == 1
@@ -333,12 +334,60 @@ def test_a_new_tag_is_yaml_only(tmp_path: Path) -> None:
         "      parts:\n"
         "        - {name: date, bind: statement.created_at, format: \"date('%y%m%d')\"}\n"
         "        - {name: time, bind: statement.created_at, format: \"time('%H%M')\"}\n"
-        "        - {name: sign, default: '+'}\n"
-        "        - {name: offset, default: '0000'}\n",
+        "        - {name: sign}\n"
+        "        - {name: offset, prefix: sign, bind: statement.created_at,"
+        " format: utc_offset()}\n",
     )
     data = STATEMENT.replace(b":28C:12/1\r\n", b":28C:12/1\r\n:13D:2401031745+0100\r\n")
     document, _ = read(mybank, data)
-    assert document["statements"][0]["created_at"] == dt.datetime(2024, 1, 3, 17, 45)
+    one_hour = dt.timezone(dt.timedelta(hours=1))
+    assert document["statements"][0]["created_at"] == dt.datetime(
+        2024, 1, 3, 17, 45, tzinfo=one_hour
+    )
+    assert write(mybank, document) == data
+
+
+def test_mt942_refuses_to_guess_the_offset_of_a_naive_creation_time() -> None:
+    mt942 = ENGINE.format("mt942@^2")
+    document, _ = read(mt942, MT942)
+    document["statements"][0]["created_at"] = dt.datetime(2016, 10, 30, 17, 30)
+    with pytest.raises(ValidationError) as raised:
+        write(mt942, document)
+    assert raised.value.code == "VAL168"
+    assert raised.value.position.field == "13D.offset"
+    assert "a datetime with a UTC offset" in str(raised.value)
+
+
+def test_an_aware_creation_time_from_camt_keeps_its_offset_in_mt942() -> None:
+    mt942 = ENGINE.format("mt942@^2")
+    document, _ = read(mt942, MT942)
+    tokyo = dt.timezone(dt.timedelta(hours=9))
+    document["statements"][0]["created_at"] = dt.datetime(2016, 10, 31, 2, 0, tzinfo=tokyo)
+    assert b":13D:1610310200+0900\r\n" in write(mt942, document)
+
+
+def test_a_prefix_must_be_the_fixed_length_part_just_before(tmp_path: Path) -> None:
+    with pytest.raises(ErengineError) as raised:
+        derived(
+            tmp_path,
+            "badprefix-mt940",
+            "mt940@^1",
+            "changes:\n"
+            "  - add: message.tags\n"
+            "    after: 28C\n"
+            "    value:\n"
+            "      tag: 13D\n"
+            "      notation: '6!n4!n1!x4!n'\n"
+            "      optional: true\n"
+            "      parts:\n"
+            "        - {name: date, bind: statement.created_at, format: \"date('%y%m%d')\"}\n"
+            "        - {name: time, bind: statement.created_at, format: \"time('%H%M')\"}\n"
+            "        - {name: sign}\n"
+            "        - {name: offset, prefix: time, bind: statement.created_at,"
+            " format: utc_offset()}\n",
+        )
+    assert "CFG663" in str(raised.value)
+    assert "badprefix-mt940.yaml:16:34 (message.tags[4].parts[3].prefix)" in str(raised.value)
 
 
 def test_writing_takes_generators_for_lists(mt940: CompiledFormat) -> None:
