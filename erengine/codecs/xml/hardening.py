@@ -11,9 +11,17 @@ from typing import Any, BinaryIO
 from lxml import etree
 
 
-def iterparse(stream: BinaryIO, events: tuple[str, ...], schema: Any = None) -> Any:
-    """``lxml.etree.iterparse`` over ``stream`` with the hardening (and ``schema``, if given)."""
+def iterparse(
+    stream: BinaryIO,
+    events: tuple[str, ...],
+    schema: Any = None,
+    tags: tuple[str, ...] | None = None,
+) -> Any:
+    """``lxml.etree.iterparse`` over ``stream`` with the hardening (and ``schema``, if given;
+    ``tags``: events of elements with these tags only)."""
     options: dict[str, Any] = {"schema": schema} if schema is not None else {}
+    if tags is not None:
+        options["tag"] = tags
     return etree.iterparse(
         stream,
         events=events,

@@ -17,14 +17,23 @@ from __future__ import annotations
 from collections import ChainMap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from itertools import islice
+from typing import Any, BinaryIO, cast
 
 from lxml import etree
 
 from erengine.codecs.base import ListItem, ModelPath, TreeReaderState
 from erengine.codecs.leaf import LeafError
+from erengine.codecs.records.fast import Careful
 from erengine.codecs.xml.hardening import iterparse
 from erengine.codecs.xml.plan import ElementPlan, LeafPlan, XmlFormatPlan, qualify
+from erengine.codecs.xml.read_quick import (
+    ITEM_BYTE_LIMIT,
+    ITEM_ELEMENT_LIMIT,
+    QuickReadItem,
+    event_tags,
+    quick_readers,
+)
 from erengine.errors import DataPosition, ErengineError, ParseError
 from erengine.expr import Expression
 
@@ -44,6 +53,7 @@ class _Frame:
     position: int = -1  # index of the last child seen
     counts: dict[int, int] = field(default_factory=dict)  # child index -> occurrences
     item: ListItem | None = None  # the list item this element is (for `for_each`)
+    last: Any = None  # the child that ended last
 
     @property
     def xpath(self) -> str:
@@ -81,7 +91,11 @@ class XmlReader(TreeReaderState):
         attach: bool = False,
         context: dict[str, Any] | None = None,
         error_limit: int = 100,
+        quick: bool = True,
+        filtered: bool = True,
     ) -> None:
+        """``quick=False`` reads every element on the generic path; ``filtered=False`` has
+        the parser report every element even with quick paths (tests compare the three)."""
         super().__init__(
             file_name=file_name, attach=attach, context=context, error_limit=error_limit
         )
@@ -97,13 +111,30 @@ class XmlReader(TreeReaderState):
         self.ignored: set[str] = set()
         self.tags: dict[Any, tuple[str | None, str]] = {}
         self.collapse = plan.file.whitespace == "collapse"
+        self.quick = quick_readers(plan) if quick else {}
+        self.filtered = filtered and bool(self.quick) and _seekable(stream)
+        self.item_limit = ITEM_ELEMENT_LIMIT  # elements (every event reported)
+        self.item_bytes = ITEM_BYTE_LIMIT  # bytes (events filtered)
+        self.quick_items = 0  # list items read on the quick path
+        self.careful_items = 0  # ... that it gave to the generic path
+        self.read_again = False  # the filtered read broke off and the document was read again
 
     def __iter__(self) -> Iterator[ListItem]:
+        if self.filtered:
+            yield from self.read_filtered()
+        else:
+            yield from self.read_every_event()
+
+    def read_every_event(self) -> Iterator[ListItem]:
+        """Follow the plan through every element's start and end."""
         events = iterparse(self.stream, ("start", "end"))
+        quick = self.quick
         try:
             for event, element in events:
                 if event == "start":
-                    self.start(element)
+                    frame = self.start(element)
+                    if quick and frame is not None and id(frame.plan) in quick:
+                        yield from self.read_quickly(events, frame, quick[id(frame.plan)])
                 else:
                     item = self.end(element)
                     if item is not None:
@@ -123,6 +154,126 @@ class XmlReader(TreeReaderState):
                 )
             )
         self.errors.raise_if_any()
+
+    def read_filtered(self) -> Iterator[ListItem]:
+        """Follow the plan with the parser reporting only the elements outside quick items
+        and the quick items themselves (so no event per element inside an item); whatever
+        else the plan must see (an element it does not know, say) is worked out from the
+        tree. Where the document breaks off (not well-formed) or an item grows beyond
+        ``item_bytes``, the document is read again from the start with every event, which
+        reports exactly where it broke; the items already given are not given again."""
+        start = self.stream.tell()
+        budget = _Budget(self.stream)
+        events = iterparse(
+            cast(BinaryIO, budget), ("start", "end"), tags=event_tags(self.plan, self.quick)
+        )
+        given = 0
+        try:
+            for item in self.follow_filtered(events, budget):
+                given += 1
+                yield item
+        except (etree.XMLSyntaxError, _Oversized):
+            pass
+        else:
+            self.errors.raise_if_any()
+            return
+        self.read_again = True
+        self.stream.seek(start)
+        again = XmlReader(
+            self.plan,
+            self.stream,
+            file_name=self.file_name,
+            attach=self.attach,
+            context=self.scope["context"],
+            error_limit=self.errors.limit,
+            filtered=False,
+        )
+        again.item_limit = self.item_limit
+        try:
+            for index, item in enumerate(again):
+                if index >= given:
+                    yield item
+        finally:
+            self.root.clear()
+            self.root.update(again.root)
+            self.report.records = again.report.records
+            self.report.warnings[:] = again.report.warnings
+            self.errors = again.errors
+            self.quick_items, self.careful_items = again.quick_items, again.careful_items
+
+    def follow_filtered(self, events: Any, budget: _Budget) -> Iterator[ListItem]:
+        quick = self.quick
+        for event, element in events:
+            if not self.in_step(event, element):
+                yield from self.catch_up(event, element)
+            if event == "start":
+                frame = self.start(element)
+                if frame is not None and id(frame.plan) in quick:
+                    yield from self.read_item(events, frame, quick[id(frame.plan)], budget)
+            else:
+                item = self.end(element)
+                if item is not None:
+                    yield item
+        if not self.report.records and events.root is not None:
+            self.start(events.root)  # none of the format's elements came: the root says why
+        yield from self.catch_up(None, None)
+
+    def in_step(self, event: str, element: Any) -> bool:
+        """Whether ``event`` of ``element`` is the next the plan needs: nothing was held
+        back before it."""
+        if not self.stack:
+            return False
+        top = self.stack[-1]
+        last = top.last
+        if event == "start":
+            if last is not None:
+                return last.getnext() is element
+            return len(top.element) > 0 and top.element[0] is element
+        if element is not top.element:
+            return False
+        return last.getnext() is None if last is not None else not len(element)
+
+    def catch_up(self, event: str | None, element: Any) -> Iterator[ListItem]:
+        """Follow the plan through the events held back before ``event`` of ``element``
+        (None: the end of the document), each the next in document order from the tree:
+        everything before the element the parser reported is in it."""
+        while True:
+            if not self.stack:
+                if self.report.records or element is None:
+                    return  # the document element has ended (or none came)
+                root = element.getroottree().getroot()
+                if event == "start" and root is element:
+                    return
+                self.start(root)  # raises if it is not the format's document element
+                continue
+            top = self.stack[-1]
+            last = top.last
+            if last is not None:
+                after = last.getnext()
+            else:
+                after = top.element[0] if len(top.element) else None
+            if after is None:
+                if event == "end" and element is top.element:
+                    return
+                item = self.end(top.element)
+                if item is not None:
+                    yield item
+            elif event == "start" and element is after:
+                return
+            else:
+                self.start(after)
+
+    def read_item(
+        self, events: Any, frame: _Frame, quick: QuickReadItem, budget: _Budget
+    ) -> Iterator[ListItem]:
+        """The list item ``frame`` started, read quickly once the parser reports its end."""
+        element = frame.element
+        budget.left = self.item_bytes
+        for event, inner in events:
+            if inner is element and event == "end":
+                break
+        budget.left = None
+        yield from self.read_complete(frame, quick, None)
 
     # -- structure ---------------------------------------------------------------------
 
@@ -148,11 +299,12 @@ class XmlReader(TreeReaderState):
             return qualify(self.namespace, local), local
         return None, local
 
-    def start(self, element: Any) -> None:
+    def start(self, element: Any) -> _Frame | None:
+        """Follow the plan into ``element``; the frame of a list item, to be read quickly."""
         self.report.records += 1
         if not self.stack:
             self.start_document(element)
-            return
+            return None
         parent = self.stack[-1]
         tag, local = self.names(element.tag)
         if parent.plan is None or parent.plan.kind != "container":
@@ -167,11 +319,11 @@ class XmlReader(TreeReaderState):
                     xpath=parent.xpath,
                 )
             self.stack.append(_Frame(None, parent, local, element))
-            return
+            return None
         index = parent.plan.child_index.get(tag) if tag is not None else None
         if index is None:
             self.unknown(parent, element, local)
-            return
+            return None
         child = parent.plan.children[index]
         count = parent.counts.get(index, 0)
         step = f"{local}[{count + 1}]" if child.for_each is not None else local
@@ -192,14 +344,14 @@ class XmlReader(TreeReaderState):
                     xpath=f"{parent.xpath}/{step}",
                 )
                 self.stack.append(_Frame(None, parent, step, element))
-                return
+                return None
             if index > parent.position + 1:
                 self.check_missing(parent, index, element, local)
             parent.position = index
         parent.counts[index] = count + 1
         if child.when is not None and not self.evaluate(child.when):
             self.stack.append(_Frame(None, parent, step, element))  # not for this item
-            return
+            return None
         frame = _Frame(child, parent, step, element)
         if child.for_each is not None:
             frame.item = self.start_item(child, count)
@@ -208,6 +360,7 @@ class XmlReader(TreeReaderState):
         for _, value, _, set_value in child.implies:
             set_value(self.scope, self.root, value)
         self.stack.append(frame)
+        return frame if frame.item is not None else None
 
     def start_document(self, element: Any) -> None:
         root = self.plan.root
@@ -239,6 +392,13 @@ class XmlReader(TreeReaderState):
         for name in root.own_totals:
             self.totals[name] = 0
         self.stack.append(_Frame(root, None, root.local, element))
+
+    def skipped(self, prefix: str, tag: Any) -> bool:
+        """Whether an element not in the format (``tag``, under the element whose config path
+        ``prefix`` begins) is skipped quietly: ignored, and warned about already."""
+        if not self.ignore_unknown or not isinstance(tag, str):
+            return False
+        return f"{prefix}{self.names(tag)[1]}" in self.ignored
 
     def unknown(self, parent: _Frame, element: Any, local: str) -> None:
         frame = _Frame(None, parent, local, element)
@@ -339,6 +499,8 @@ class XmlReader(TreeReaderState):
 
     def end(self, element: Any) -> ListItem | None:
         frame = self.stack.pop()
+        if self.stack:
+            self.stack[-1].last = element
         plan = frame.plan
         if plan is None:
             self.drop(element)
@@ -365,6 +527,10 @@ class XmlReader(TreeReaderState):
             text = element.text or ""
             if text or not plan.optional:
                 self.leaf(plan.leaf, plan, text, frame)
+        return self.close(frame, plan, element)
+
+    def close(self, frame: _Frame, plan: ElementPlan, element: Any) -> ListItem | None:
+        """What ends with an element read: its totals, the checks and end of its list item."""
         if plan.feeds.steps:
             self.tally(plan)
         if frame.item is not None:
@@ -378,6 +544,77 @@ class XmlReader(TreeReaderState):
             self.check_pending()
             self.drop(element)
         return None
+
+    # -- the quick path ----------------------------------------------------------------
+
+    def read_quickly(self, events: Any, frame: _Frame, quick: QuickReadItem) -> Iterator[ListItem]:
+        """Read the list item that ``frame`` started once it has ended, with its generated
+        function; anything that function does not expect, the generic path reads instead.
+
+        Until the item ends its events are only counted (the elements stay in memory): an
+        item bigger than ``item_limit`` elements, or a document that breaks off inside it,
+        has the events seen so far read on the generic path, which goes on from there."""
+        element = frame.element
+        starts = depth = 0
+        try:
+            for event, _ in events:
+                if event == "start":
+                    starts += 1
+                    depth += 1
+                    if starts > self.item_limit:
+                        yield from self.replay(element, 2 * starts - depth)
+                        return
+                elif depth:
+                    depth -= 1
+                else:
+                    break
+        except etree.XMLSyntaxError:
+            yield from self.replay(element, 2 * starts - depth)
+            raise
+        yield from self.read_complete(frame, quick, starts)
+
+    def read_complete(
+        self, frame: _Frame, quick: QuickReadItem, starts: int | None
+    ) -> Iterator[ListItem]:
+        """Read the list item ``frame`` started, now complete in the tree (``starts``
+        elements inside it, if counted), with its quick function, else on the generic path."""
+        element = frame.element
+        item = frame.item
+        assert item is not None
+        assert frame.plan is not None
+        try:
+            nested, count = quick.read(self, element, item.item, self.attach)
+        except (Careful, LeafError, ErengineError):
+            self.careful_items += 1
+            item.item.clear()  # what the function set; the item's own start again
+            for _, value, _, set_value in frame.plan.implies:
+                set_value(self.scope, self.root, value)
+            for name in quick.nested:
+                self.scope.pop(name, None)
+            yield from self.replay(element, None if starts is None else 2 * starts + 1)
+            return
+        self.quick_items += 1
+        self.report.records += count if starts is None else starts
+        yield from nested
+        self.stack.pop()
+        self.stack[-1].last = element
+        done = self.close(frame, frame.plan, element)
+        assert done is item
+        yield item
+
+    def replay(self, element: Any, count: int | None) -> Iterator[ListItem]:
+        """The generic path over the first ``count`` events inside ``element`` (after its
+        start; None: all of them): those the document has delivered so far, in the order
+        it delivered them."""
+        walk = etree.iterwalk(element, events=("start", "end"))
+        walked = list(islice(walk, 1, None if count is None else 1 + count))
+        for event, inner in walked:
+            if event == "start":
+                self.start(inner)
+            else:
+                item = self.end(inner)
+                if item is not None:
+                    yield item
 
     @staticmethod
     def drop(element: Any) -> None:
@@ -543,6 +780,34 @@ class XmlReader(TreeReaderState):
                 hint=hint,
             )
         )
+
+
+class _Oversized(Exception):
+    """A list item read quickly grew beyond the reader's ``item_bytes``."""
+
+
+class _Budget:
+    """The stream as the parser reads it, counting the bytes of the list item being held
+    (``left``: None while no item is held)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.left: int | None = None
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        if self.left is not None:
+            self.left -= len(data)
+            if self.left < 0:
+                raise _Oversized
+        return data
+
+
+def _seekable(stream: BinaryIO) -> bool:
+    try:
+        return bool(stream.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _walk(target: dict[str, Any], keys: ModelPath) -> dict[str, Any]:
