@@ -318,12 +318,9 @@ def derived(tmp_path: Path, name: str, extends: str, body: str) -> CompiledForma
     return Engine.from_folders([tmp_path]).format(f"{name}@^1")
 
 
-def test_a_new_tag_is_yaml_only(tmp_path: Path) -> None:
-    """A bank that adds :13D: (creation time) to MT940: a derived format, no code."""
-    mybank = derived(
-        tmp_path,
-        "mybank-mt940",
-        "mt940@^1",
+def with_13d(*, prefix: str) -> str:
+    """The changes of a derived MT940 that adds :13D:, its offset prefixed by ``prefix``."""
+    return (
         "changes:\n"
         "  - add: message.tags\n"
         "    after: 28C\n"
@@ -335,8 +332,18 @@ def test_a_new_tag_is_yaml_only(tmp_path: Path) -> None:
         "        - {name: date, bind: statement.created_at, format: \"date('%y%m%d')\"}\n"
         "        - {name: time, bind: statement.created_at, format: \"time('%H%M')\"}\n"
         "        - {name: sign}\n"
-        "        - {name: offset, prefix: sign, bind: statement.created_at,"
-        " format: utc_offset()}\n",
+        f"        - {{name: offset, prefix: {prefix}, bind: statement.created_at,"
+        " format: utc_offset()}\n"
+    )
+
+
+def test_a_new_tag_is_yaml_only(tmp_path: Path) -> None:
+    """A bank that adds :13D: (creation time) to MT940: a derived format, no code."""
+    mybank = derived(
+        tmp_path,
+        "mybank-mt940",
+        "mt940@^1",
+        with_13d(prefix="sign"),
     )
     data = STATEMENT.replace(b":28C:12/1\r\n", b":28C:12/1\r\n:13D:2401031745+0100\r\n")
     document, _ = read(mybank, data)
@@ -372,19 +379,7 @@ def test_a_prefix_must_be_the_fixed_length_part_just_before(tmp_path: Path) -> N
             tmp_path,
             "badprefix-mt940",
             "mt940@^1",
-            "changes:\n"
-            "  - add: message.tags\n"
-            "    after: 28C\n"
-            "    value:\n"
-            "      tag: 13D\n"
-            "      notation: '6!n4!n1!x4!n'\n"
-            "      optional: true\n"
-            "      parts:\n"
-            "        - {name: date, bind: statement.created_at, format: \"date('%y%m%d')\"}\n"
-            "        - {name: time, bind: statement.created_at, format: \"time('%H%M')\"}\n"
-            "        - {name: sign}\n"
-            "        - {name: offset, prefix: time, bind: statement.created_at,"
-            " format: utc_offset()}\n",
+            with_13d(prefix="time"),
         )
     assert "CFG663" in str(raised.value)
     assert "badprefix-mt940.yaml:16:34 (message.tags[4].parts[3].prefix)" in str(raised.value)
