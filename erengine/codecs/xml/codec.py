@@ -12,7 +12,7 @@ from erengine.codecs.base import PathCheck, WriteReport
 from erengine.codecs.xml.plan import XmlFormatPlan, compile_xml_format
 from erengine.codecs.xml.read import XmlReader
 from erengine.codecs.xml.write import XmlWriter
-from erengine.codecs.xml.write_quick import QuickWrite, quick_writers
+from erengine.codecs.xml.write_quick import QuickPaths, quick_paths
 from erengine.config.catalog import ResolvedDocument
 from erengine.config.schema.xml import XmlFormatDocument
 from erengine.expr import ExpressionCompiler
@@ -21,8 +21,8 @@ from erengine.expr import ExpressionCompiler
 @dataclass(frozen=True, slots=True)
 class XmlFormat:
     plan: XmlFormatPlan
-    # The writer's generated item functions, built on the first write (reading needs none).
-    _quick: list[dict[int, QuickWrite]] = field(default_factory=list, repr=False, compare=False)
+    # The writer's generated functions, built on the first write (reading needs none).
+    _quick: list[QuickPaths] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -37,7 +37,7 @@ class XmlFormat:
         self, data: Mapping[str, Any], sink: BinaryIO, *, context: Mapping[str, Any] | None
     ) -> WriteReport:
         if not self._quick:
-            self._quick.append(quick_writers(self.plan))
+            self._quick.append(quick_paths(self.plan))
         return XmlWriter(self.plan, sink, context=context, quick=self._quick[0]).write(data)
 
     def reader(self, stream: BinaryIO, *, file_name: str | None, attach: bool) -> XmlReader:

@@ -13,10 +13,11 @@ Errors are collected with the XPath of the element and the JSON path of the mode
 caller writes to a temporary file and publishes it only on success.
 
 The items of an element that repeats without lists or totals inside (``CdtTrfTxInf``,
-``DrctDbtTxInf``) are written by a function generated for it (``write_quick.py``) as escaped text,
-into the sink after what ``xmlfile`` wrote; an item that is not ordinary (a value missing or
-not fitting, a duplicate key, ...) is written again by the generic walk below, which reports
-it. Both give the same bytes.
+``DrctDbtTxInf``) are written by a function generated for it (``write_quick.py``) as escaped
+text, into the sink after what ``xmlfile`` wrote, and added up by another; an item that is
+not ordinary (a value missing or not fitting, a duplicate key, ...) is written again by the
+generic walk below, which reports it (a list that does not add up quickly, added up again).
+Both give the same bytes and errors.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from erengine.codecs.leaf import LeafError
 from erengine.codecs.records.fast import NOT_ORDINARY
 from erengine.codecs.records.plan import scope_value
 from erengine.codecs.xml.plan import ElementPlan, LeafPlan, XmlFormatPlan
-from erengine.codecs.xml.write_quick import QuickWrite, split_pieces
+from erengine.codecs.xml.write_quick import QuickPaths, split_pieces
 from erengine.errors import DataPosition, ErrorCollector, ValidationError
 from erengine.expr import Expression
 from erengine.validate.unique import UniqueKeys
@@ -50,13 +51,14 @@ class XmlWriter:
         *,
         context: Mapping[str, Any] | None = None,
         error_limit: int = 100,
-        quick: Mapping[int, QuickWrite] | None = None,
+        quick: QuickPaths | None = None,
     ) -> None:
-        """``quick``: the generated item writers (``quick_writers``), by ``id()`` of the
-        element's plan; None writes everything on the generic walk."""
+        """``quick``: the generated item writers and pre-aggregations (``quick_paths``);
+        None writes and adds up everything on the generic walk."""
         self.plan = plan
         self.sink = sink
-        self.quick = quick or {}
+        self.quick = quick.writers if quick else {}
+        self.sums = quick.sums if quick else {}
         self.pending: list[str] = []  # quick items' text, not yet written
         self.counter = _CountingSink(sink)
         self.context = dict(context or {})
@@ -114,6 +116,15 @@ class XmlWriter:
             self.aggregate_one(plan, scope, owned)
             return
         items = self.items(plan, scope, twice=True)
+        quick = self.sums.get(id(plan))
+        if quick is not None:
+            try:
+                quick(items, scope, self.totals, owned)
+            except NOT_ORDINARY:  # added up again below, which says what is wrong
+                pass
+            else:
+                scope.pop(plan.item_name, None)
+                return
         for item in items:
             scope[plan.item_name] = item
             self.aggregate_one(plan, scope, owned)

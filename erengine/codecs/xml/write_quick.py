@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Undefined
@@ -45,6 +46,17 @@ from erengine.validate.unique import UniqueKeys
 #: ``(scope, seen) -> (text, elements)``: an item's subtree and how many elements it has;
 #: ``seen`` is the element's ``UniqueKeys`` when it has a ``key``.
 QuickWrite = Callable[[dict[str, Any], UniqueKeys | None], tuple[str, int]]
+#: ``(items, scope, totals, owned)``: the items of an element added to the ``owned`` totals.
+QuickSum = Callable[[Iterable[Any], dict[str, Any], dict[str, Any], frozenset[str]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class QuickPaths:
+    """The generated functions of a format's writer, by ``id()`` of the element's plan."""
+
+    writers: Mapping[int, QuickWrite]
+    sums: Mapping[int, QuickSum]
+
 
 # Characters XML 1.0 forbids (lxml refuses to write them), and lone surrogates.
 _FORBIDDEN = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
@@ -94,20 +106,58 @@ def split_pieces(plan: ElementPlan, text: str) -> list[str]:
     return pieces
 
 
-def quick_writers(plan: XmlFormatPlan) -> dict[int, QuickWrite]:
-    """The quick function of each innermost repeated element, by ``id()`` of its plan."""
-    if codecs.lookup(plan.file.encoding).name != "utf-8":
-        return {}
-    found: dict[int, QuickWrite] = {}
+def quick_paths(plan: XmlFormatPlan) -> QuickPaths:
+    """The quick writer of each innermost repeated element and the quick pre-aggregation
+    of each repeated element that alone feeds totals (nothing inside it does)."""
+    writers: dict[int, QuickWrite] = {}
+    sums: dict[int, QuickSum] = {}
+    utf8 = codecs.lookup(plan.file.encoding).name == "utf-8"
     stack = [(child, 1) for child in plan.root.children]
     while stack:
         element, depth = stack.pop()
         if element.for_each is not None:
-            generated = _quick_writer(plan, element, depth)
+            generated = _quick_writer(plan, element, depth) if utf8 else None
             if generated is not None:
-                found[id(element)] = generated
+                writers[id(element)] = generated
+            if element.feeds.steps and not any(c.feeds_totals for c in element.children):
+                sums[id(element)] = _quick_sum(element)
         stack.extend((child, depth + 1) for child in element.children)
-    return found
+    return QuickPaths(writers, sums)
+
+
+def _quick_sum(plan: ElementPlan) -> QuickSum:
+    """What ``XmlWriter.aggregate`` does for the items of ``plan``, in the same order, the
+    totals changed only at the end: on anything unusual they are as they were."""
+    builder = _Builder("", None)
+    sums: dict[str, tuple[str, str]] = {}  # total name -> locals: owned?, the sum
+    for name, _, _ in plan.feeds.steps:
+        if name not in sums:
+            owned, total, key = builder.var(), builder.var(), builder.const(name)
+            sums[name] = owned, total
+            builder.emit(f"{owned} = {key} in owned")
+            builder.emit(f"{total} = totals[{key}] if {owned} else 0")
+    with builder.block("for item in items:"):
+        builder.emit(f"scope[{builder.const(plan.item_name)}] = item")
+        if plan.optional and plan.kind == "container":
+            getters = builder.const(plan.data)
+            builder.emit(f"if not any(g(scope) not in NOTHING for g in {getters}):")
+            builder.emit("    continue")
+        for name, when, summand in plan.feeds.steps:
+            owned, total = sums[name]
+            with builder.block(f"if {owned}:"):
+                condition = "True" if when < 0 else builder.run(plan.feeds.expressions[when])
+                with builder.block(f"if {condition}:"):
+                    if summand < 0:
+                        builder.emit(f"{total} += 1")
+                    else:
+                        amount = builder.run(plan.feeds.expressions[summand])
+                        builder.emit(f"if {amount} is not None:")
+                        builder.emit(f"    {total} += {amount}")
+    for name, (owned, total) in sums.items():
+        builder.emit(f"if {owned}:")
+        builder.emit(f"    totals[{builder.const(name)}] = {total}")
+    sum_up: QuickSum = builder.build(f"totals of {plan.config_path}", "items, scope, totals, owned")
+    return sum_up
 
 
 class _Unsuitable(Exception):
@@ -124,7 +174,8 @@ def _quick_writer(format_plan: XmlFormatPlan, plan: ElementPlan, depth: int) -> 
             builder.emit(f"{key} = {builder.const(plan.key)}(scope)")
             builder.emit(f"if {key} is not None and not seen.add(str({key})):")
             builder.emit("    raise Careful")
-        return builder.build(f"writer of {plan.config_path}")
+        writer: QuickWrite = builder.build(f"writer of {plan.config_path}")
+        return writer
     except _Unsuitable:
         return None
 
@@ -181,13 +232,17 @@ class _Builder:
             self.level -= 1
             self.known = known
 
-    def build(self, where: str) -> QuickWrite:
+    def build(self, where: str, signature: str | None = None) -> Any:
+        """The function: a quick writer, or (``signature``) one whose body is just the lines."""
         self.flush()
         body = "\n".join(self.lines)
-        source = (
-            "def generated(scope, seen):\n    o = []\n    a = o.append\n    n = 0\n"
-            f"{body}\n    return ''.join(o), n\n"
-        )
+        if signature is not None:
+            source = f"def generated({signature}):\n{body}\n    return None\n"
+        else:
+            source = (
+                "def generated(scope, seen):\n    o = []\n    a = o.append\n    n = 0\n"
+                f"{body}\n    return ''.join(o), n\n"
+            )
         namespace: dict[str, Any] = {f"K{i}": c for i, c in enumerate(self.constants)}
         namespace.update(
             Careful=Careful,
@@ -201,8 +256,7 @@ class _Builder:
         )
         code = compile(source, f"<generated {where}>", "exec")
         exec(code, namespace)  # noqa: S102 - source built from the plan, never from config text
-        generated: QuickWrite = namespace["generated"]
-        return generated
+        return namespace["generated"]
 
     # -- values ----------------------------------------------------------------------------
 

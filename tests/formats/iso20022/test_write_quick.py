@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from erengine.codecs.xml.codec import XmlFormat
 from erengine.codecs.xml.plan import ElementPlan, XmlFormatPlan
 from erengine.codecs.xml.write import XmlWriter
-from erengine.codecs.xml.write_quick import QuickWrite, quick_writers
+from erengine.codecs.xml.write_quick import QuickPaths, QuickSum, QuickWrite, quick_paths
 from erengine.engine import Engine
 from erengine.errors import ErengineError, flatten
 
@@ -66,11 +66,27 @@ INDENTS = [None, "", "\t"]  # None: the format's own
 
 
 class Counted:
-    """The quick writers of a plan, counting the items each wrote and gave back."""
+    """The quick paths of a plan, counting the items written and given back, and the lists
+    added up and given back."""
 
     def __init__(self, plan: XmlFormatPlan) -> None:
-        self.written = self.given_back = 0
-        self.writers = {key: self.counting(writer) for key, writer in quick_writers(plan).items()}
+        self.written = self.given_back = self.summed = self.sums_given_back = 0
+        paths = quick_paths(plan)
+        self.paths = QuickPaths(
+            {key: self.counting(writer) for key, writer in paths.writers.items()},
+            {key: self.summing(sum_up) for key, sum_up in paths.sums.items()},
+        )
+
+    def summing(self, sum_up: QuickSum) -> QuickSum:
+        def count(*arguments: Any) -> None:
+            try:
+                sum_up(*arguments)
+            except Exception:
+                self.sums_given_back += 1
+                raise
+            self.summed += 1
+
+        return count
 
     def counting(self, writer: QuickWrite) -> QuickWrite:
         def count(scope: dict[str, Any], seen: Any) -> tuple[str, int]:
@@ -113,10 +129,11 @@ def assert_same(name: str, data: dict[str, Any], indent: str | None) -> Counted:
     plan = with_indent(xml_plan(name), indent)
     counted = Counted(plan)
     generic = outcome(plan, data, None)
-    quick = outcome(plan, data, counted.writers)
+    quick = outcome(plan, data, counted.paths)
     assert quick == generic
-    if generic[0] == "bytes" and counted.writers:
+    if generic[0] == "bytes" and counted.paths.writers:
         assert counted.given_back == 0, "an ordinary item left the quick path"
+        assert counted.sums_given_back == 0, "ordinary items were added up again"
     return counted
 
 
@@ -131,12 +148,14 @@ def test_every_shipped_format_is_compared_here() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(PAYMENTS) + STATEMENTS)
-def test_the_transactions_of_each_written_format_have_a_quick_writer(name: str) -> None:
+def test_the_transactions_of_each_written_format_have_a_quick_writer_and_sum(name: str) -> None:
     plan = xml_plan(name)
-    writers = quick_writers(plan)
+    paths = quick_paths(plan)
     innermost = [p for p in repeated(plan.root) if len(repeated(p)) == 1]
     assert innermost
-    assert all(id(p) in writers for p in innermost), [p.local for p in innermost]
+    assert all(id(p) in paths.writers for p in innermost), [p.local for p in innermost]
+    feeding = [p for p in repeated(plan.root) if p.feeds.steps]
+    assert all(id(p) in paths.sums for p in feeding), [p.local for p in feeding]
 
 
 def spoil(data: st.DataObject, document: dict[str, Any]) -> str:
@@ -194,6 +213,7 @@ def test_payment_formats_quick_and_generic_write_the_same_bytes_or_errors(
     indent = data.draw(st.sampled_from(INDENTS))
     counted = assert_same(name, document, indent)
     assert counted.written + counted.given_back > 0, how
+    assert counted.summed + counted.sums_given_back > 0, how
 
 
 @pytest.mark.parametrize("name", STATEMENTS)
