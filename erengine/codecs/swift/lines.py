@@ -8,6 +8,7 @@ the file. Undecodable bytes are an error naming the byte offset, never mojibake.
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 from collections.abc import Iterator
 from typing import Protocol
@@ -32,6 +33,18 @@ def decoded_lines(
     stream: ByteSource, *, file_name: str, encoding: str, max_line_length: int
 ) -> Iterator[tuple[int, str]]:
     """``(line_number, text)`` for each line, 1-based, without its line end."""
+    return itertools.chain.from_iterable(
+        _numbered_chunks(
+            stream, file_name=file_name, encoding=encoding, max_line_length=max_line_length
+        )
+    )
+
+
+def _numbered_chunks(
+    stream: ByteSource, *, file_name: str, encoding: str, max_line_length: int
+) -> Iterator[Iterator[tuple[int, str]]]:
+    """The numbered lines of each chunk read (an ``enumerate``: no step of Python per line);
+    a line too long raises once the lines before it are taken."""
     try:
         # Refuses byte-to-byte codecs such as base64 too, and any that cannot hold lines.
         "\n".encode(encoding)
@@ -64,19 +77,31 @@ def decoded_lines(
         data = carry + text
         # A CR at the end of a chunk may be the first half of a CRLF.
         held = "\r" if data.endswith("\r") and not final else ""
-        pieces = _NEWLINE.split(data[: len(data) - len(held)])
+        pieces = _split_lines(data[: len(data) - len(held)])
         carry = "" if final else pieces.pop() + held
         if final and pieces and pieces[-1] == "":
             pieces.pop()  # the file's last line end, not an empty last line
-        for piece in pieces:
-            line_number += 1
-            if len(piece) > max_line_length:
-                raise _too_long(piece, line_number, file_name, max_line_length)
-            yield line_number, piece
+        if pieces and max(map(len, pieces)) > max_line_length:
+            cut = next(index for index, piece in enumerate(pieces) if len(piece) > max_line_length)
+            yield enumerate(pieces[:cut], line_number + 1)
+            raise _too_long(pieces[cut], line_number + cut + 1, file_name, max_line_length)
+        yield enumerate(pieces, line_number + 1)
+        line_number += len(pieces)
         if len(carry) > max_line_length:
             raise _too_long(carry, line_number + 1, file_name, max_line_length)
         if final:
             return
+
+
+def _split_lines(text: str) -> list[str]:
+    """``text`` split at CRLF, CR and LF; a plain ``str.split`` when every line ends the
+    same way (a file of CRLF or of LF lines), the expression only for mixed ends."""
+    returns = text.count("\r")
+    if not returns:
+        return text.split("\n")
+    if returns == text.count("\r\n") == text.count("\n"):
+        return text.split("\r\n")
+    return _NEWLINE.split(text)
 
 
 def _too_long(text: str, line_number: int, file_name: str, max_line_length: int) -> ParseError:

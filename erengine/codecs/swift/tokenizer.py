@@ -174,12 +174,14 @@ def iter_messages(
     strip_trailing_spaces: bool = False,
     max_line_length: int = 10_000,
     max_field_lines: int = 1_000,
+    quick: bool = True,
 ) -> Iterator[SwiftMessage]:
     """The messages of an MT file read from ``stream`` (binary), one at a time.
 
     ``known_tags`` limits what counts as a tag line (see the module doc); ``start_tag``
     opens a new message when a message without envelope has no terminator (None: never);
-    ``strip_trailing_spaces`` removes blanks some banks pad lines with.
+    ``strip_trailing_spaces`` removes blanks some banks pad lines with. ``quick=False``
+    sends every line the careful way (tests compare both; the fields are the same).
     """
     lines = decoded_lines(
         stream, file_name=file_name, encoding=encoding, max_line_length=max_line_length
@@ -190,6 +192,7 @@ def iter_messages(
         start_tag,
         strip_trailing_spaces,
         max_field_lines,
+        quick,
     )
     events = scanner.events(lines)
     for index, event in enumerate(events, start=1):
@@ -210,9 +213,16 @@ class _FieldDraft:
     line_numbers: list[int]
 
     def done(self) -> SwiftField:
-        value = "\n".join(self.lines)
+        lines = self.lines
+        value = lines[0] if len(lines) == 1 else "\n".join(lines)
         numbers = tuple(self.line_numbers)
-        return SwiftField(self.tag, value, self.line, self.column, numbers, self.value_column)
+        # ``tuple.__new__`` directly: the named tuple's own ``__new__`` is a call more.
+        return _new_field(
+            SwiftField, (self.tag, value, self.line, self.column, numbers, self.value_column)
+        )
+
+
+_new_field = tuple.__new__
 
 
 @dataclass(slots=True)
@@ -224,6 +234,7 @@ class _Scanner:
     start_tag: str | None
     strip_trailing_spaces: bool
     max_field_lines: int
+    quick: bool = True  # ordinary lines read inline in ``events``
     inside: bool = False
     enveloped: bool = False
     has_fields: bool = False
@@ -235,11 +246,76 @@ class _Scanner:
     message_line: int = 0
 
     def events(self, lines: Iterator[tuple[int, str]]) -> Iterator[_Event]:
+        # The lines of nearly every file are tag lines of known tags and their continuation
+        # lines; those are read here inline. Anything else (envelopes, terminators, a new
+        # message, a tag split over two lines, a field too long, stray control bytes) goes
+        # to ``inside_line``/``outside_line``, which give the same events for every line.
+        known, start_tag, strip = self.known_tags, self.start_tag, self.strip_trailing_spaces
+        tag_line, controls, max_lines = _TAG_LINE.match, _CONTROLS, self.max_field_lines
+        quick = self.quick
+        # The field the quick path is reading, in locals: its tag, where its tag and value
+        # start, its lines and their numbers (``values`` None: none). The careful path keeps
+        # it in ``self.draft``; it passes from one to the other before either reads a line.
+        name, line_number, column, value_column = "", 0, 0, 0
+        values: list[str] | None = None
+        numbers: list[int] = []
         for number, text in lines:
             if self.inside:
+                first = text[:1]
+                if quick and first and first not in controls and self.split_colon_line is None:
+                    draft = self.draft
+                    if draft is not None:
+                        self.draft = None
+                        name, line_number, column = draft.tag, draft.line, draft.column
+                        value_column, values, numbers = (
+                            draft.value_column,
+                            draft.lines,
+                            draft.line_numbers,
+                        )
+                    line = text.rstrip(" \t") if strip else text
+                    if first == ":":
+                        tag = tag_line(line)
+                        if tag is not None:
+                            found = tag.group(1)
+                            if (known is None or found in known) and (
+                                found != start_tag or not self.has_fields or self.enveloped
+                            ):
+                                if values is not None:
+                                    yield _new_field(
+                                        SwiftField,
+                                        (
+                                            name,
+                                            values[0] if len(values) == 1 else "\n".join(values),
+                                            line_number,
+                                            column,
+                                            tuple(numbers),
+                                            value_column,
+                                        ),
+                                    )
+                                value_start = tag.end()
+                                name, line_number, column, value_column = (
+                                    found,
+                                    number,
+                                    1,
+                                    value_start + 1,
+                                )
+                                values, numbers = [line[value_start:]], [number]
+                                self.has_fields = True
+                                continue
+                    elif first not in "-{" and values is not None and len(values) < max_lines:
+                        values.append(line)
+                        numbers.append(number)
+                        continue
+                if values is not None:
+                    self.draft = _FieldDraft(
+                        name, line_number, column, value_column, values, numbers
+                    )
+                    values = None
                 yield from self.inside_line(number, text, 0)
             else:
-                yield from self.outside_line(number, text)
+                yield from self.outside_line(number, text)  # no field is being read
+        if values is not None:
+            self.draft = _FieldDraft(name, line_number, column, value_column, values, numbers)
         if self.inside:
             if self.enveloped:
                 raise self.error(

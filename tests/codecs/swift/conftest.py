@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from erengine.codecs.swift.tokenizer import iter_messages
+from erengine.errors import ErengineError
 
 from ...conftest import CORPUS
 
@@ -47,3 +52,18 @@ def corpus_files() -> list[CorpusFile]:
             CorpusFile(MT940_DIR / row["name"], int(row["statements"]), int(row["lines"]), encoding)
         )
     return files
+
+
+def tokenized(data: bytes, *, quick: bool, **options: Any) -> list[Any]:
+    """What ``iter_messages`` makes of ``data``: per message its start, header, preamble,
+    fields, end and trailer, as far as it got; a refusal's ``to_dict()`` last."""
+    found: list[Any] = []
+    try:
+        for message in iter_messages(io.BytesIO(data), file_name="t.sta", quick=quick, **options):
+            record: list[Any] = [message.index, message.line, message.header, message.preamble]
+            found.append(record)
+            record.extend(message)
+            record += [message.terminated, message.trailer]
+    except ErengineError as error:
+        found.append(error.to_dict())
+    return found

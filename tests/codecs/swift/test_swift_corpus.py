@@ -15,7 +15,7 @@ from erengine.codecs.swift.lines import ByteSource
 from erengine.codecs.swift.tokenizer import SwiftField, SwiftMessage, iter_messages
 from erengine.errors import ErengineError
 
-from .conftest import MT940_DIR, MT940_TAGS, CorpusFile, corpus_files
+from .conftest import MT940_DIR, MT940_TAGS, CorpusFile, corpus_files, tokenized
 
 # The root `corpus` fixture fails in CI and skips elsewhere when the corpus is missing.
 pytestmark = [pytest.mark.corpus, pytest.mark.usefixtures("corpus")]
@@ -125,3 +125,32 @@ def test_corpus_files_read_the_same_through_a_trickle(corpus_file: CorpusFile) -
     whole = fields(io.BytesIO(corpus_file.path.read_bytes()))
     assert fields(Trickle(corpus_file.path)) == whole
     assert sum(len(message) for message in whole) > 0
+
+
+@pytest.mark.parametrize("strip", [False, True], ids=["as-is", "strip-trailing-spaces"])
+@pytest.mark.parametrize("corpus_file", FILES, ids=str)
+def test_the_quick_line_loop_reads_each_corpus_file_as_the_careful_one(
+    corpus_file: CorpusFile, strip: bool
+) -> None:
+    data = corpus_file.path.read_bytes()
+    options = {
+        "encoding": corpus_file.encoding,
+        "known_tags": MT940_TAGS,
+        "strip_trailing_spaces": strip,
+    }
+    careful = tokenized(data, quick=False, **options)
+    assert tokenized(data, quick=True, **options) == careful
+    assert any(isinstance(record, list) and len(record) > 6 for record in careful)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, max(len(FILES) - 1, 0)), st.data())
+def test_mutated_corpus_files_read_the_same_through_the_quick_and_the_careful_loop(
+    index: int, draw: st.DataObject
+) -> None:
+    corpus_file = FILES[index]
+    data = corpus_file.path.read_bytes()
+    for _ in range(draw.draw(st.integers(1, 4))):
+        data = _mutate(data, draw)
+    options = {"encoding": "latin-1", "known_tags": MT940_TAGS}
+    assert tokenized(data, quick=True, **options) == tokenized(data, quick=False, **options)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import io
 import tracemalloc
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from erengine.codecs.swift import compile_notation
-from erengine.codecs.swift.tokenizer import SwiftMessage, iter_messages
+from erengine.codecs.swift.tokenizer import SwiftMessage, _Scanner, iter_messages
 from erengine.errors import ConfigError, ParseError
+
+from .conftest import tokenized
 
 Tagged = list[tuple[str, str]]
 
@@ -253,3 +258,99 @@ def test_memory_stays_flat_as_files_grow() -> None:
     # Both sizes are far beyond one read chunk; ten times the statements, the same peak.
     small, large = peak(5_000), peak(50_000)
     assert large < small * 1.5
+
+
+# -- the quick line loop against the careful one -----------------------------------------
+
+# Lines that leave the quick loop (envelopes, terminators, split tags, control bytes, a new
+# message, unknown tags, padding), beside ordinary ones.
+TRICKY = [
+    b":20:A\r\n:25:1\r\n:61:2001010101C1,NTRFNONREF\r\n:86:one\r\ntwo\r\n:62F:C1\r\n-\r\n",
+    b":20:A\n:\n86:split tag\n:\nnot a tag\n:\n-\n",
+    b"{1:F01X}{2:O940}{4:\n:20:A\n:86:x\n-}{5:{CHK:1}}\n{1:F01Y}{4::20:B\n-}\n{5:z}\n",
+    b"{1:F01X}{4:\n:20:A\n{1:F01Y}{4:\n:20:B\n-}\n",
+    b"{1:F01X}{4:\ntext first\n:20:A\n-}\n",
+    b"{1:F01X}{4:\n:20:A\n:86:x\n",
+    b":20:A\n:86:x\n-XXX\n:20:B\n:86:-not the end\n- \n:20:C\n-}\n",
+    b"\x00:20:A\n\x1a\n:86:x\n\x01\n\x0c:62F:C1\n\x1a",
+    b":20:A\n:86:x   \n   \n\t\n y \t\n:62F:C1  \n-\n",
+    b":20:A\n:26:37 Fo\n:NS:22x\n:28C:1\n:20:B\n:20:C\n",
+    b"  :20:A\n  :86:indented\n\t:61:tab\n:20:",
+    b":20:A\n:86:1\n2\n3\n4\n5\n:62F:C1\n-\n",
+    b"{not an envelope\n:20:A\n{oops\n-\n",
+    b"ABNANL2A\n940\n:940:\n:20:A\n:86:x\n\n\n-\r\n\r\n",
+]
+OPTIONS = [
+    {},
+    {"strip_trailing_spaces": True},
+    {"known_tags": ["20", "25", "28C", "61", "62F", "86"]},
+    {"start_tag": None, "max_field_lines": 3},
+]
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=str)
+@pytest.mark.parametrize("data", TRICKY, ids=lambda data: repr(data[:24]))
+def test_the_quick_line_loop_gives_the_careful_loops_messages_fields_and_errors(
+    data: bytes, options: dict[str, Any]
+) -> None:
+    careful = tokenized(data, quick=False, **options)
+    assert tokenized(data, quick=True, **options) == careful
+    assert careful  # something was read or refused
+
+
+_PIECES = st.sampled_from(
+    [":20:", ":86:", ":61:", ":62F:", ":26:", ":NS:", ":", "-", "-}", "-XXX", "{1:A}", "{4:",
+     "{5:B}", "86:", "\x1a", "\x00", " ", "\t", "x", "?20", "/NAME/", "20", "}"]
+)  # fmt: skip
+_LINES = st.lists(
+    st.lists(_PIECES | st.text("ab :-{}\t", max_size=3), max_size=4).map("".join), max_size=14
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES, st.sampled_from(["\n", "\r\n", "\r"]), st.sampled_from(OPTIONS))
+def test_any_lines_read_the_same_through_the_quick_and_the_careful_loop(
+    lines: list[str], end: str, options: dict[str, Any]
+) -> None:
+    data = end.join(lines).encode()
+    assert tokenized(data, quick=True, **options) == tokenized(data, quick=False, **options)
+
+
+def test_ordinary_lines_do_not_go_the_careful_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The switch is real: with the quick loop on, only the lines it leaves go careful."""
+    careful_lines: list[str] = []
+    inside_line = _Scanner.inside_line
+
+    def counted(self: _Scanner, number: int, text: str, indent: int) -> list[Any]:
+        careful_lines.append(text)
+        return inside_line(self, number, text, indent)
+
+    monkeypatch.setattr(_Scanner, "inside_line", counted)
+    data = b":20:A\n:25:1\n:61:2001010101C1,NTRFNONREF\n:86:one\ntwo\n:62F:C1\n-\n"
+    tokenized(data, quick=True)
+    assert careful_lines == [":20:A", "-"]  # the line opening the message, and its end
+    careful_lines.clear()
+    tokenized(data, quick=False)
+    assert len(careful_lines) == 7
+
+
+def test_a_line_too_long_is_refused_once_the_lines_before_it_are_read() -> None:
+    data = b":20:A\r\n:86:x\r\n" + b"y" * 50 + b"\r\n:62F:C1\r\n"
+    for quick in (True, False):
+        *read, refused = tokenized(data, quick=quick, max_line_length=20)
+        assert [field.tag for field in read[0][4:]] == ["20"]
+        assert (refused["code"], refused["position"]["line"]) == ("PRS302", 3)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b":20:A\n:86:x\ny\n",
+        b":20:A\r\n:86:x\r\ny\r\n",
+        b":20:A\r:86:x\ry\r",
+        b":20:A\n:86:x\r\ny\r",
+    ],
+    ids=["lf", "crlf", "cr", "mixed"],
+)
+def test_every_kind_of_line_end_gives_the_same_lines(data: bytes) -> None:
+    assert tagged(data) == [[("20", "A"), ("86", "x\ny")]]
