@@ -8,7 +8,7 @@ new bank), ``find_endpoint`` (load an endpoint YAML file).
 from .archive import Archive, ManifestEntry
 from .connect import HostKeyInfo, SftpSession, fetch_host_key
 from .deliver import Courier, DeliveryReceipt
-from .durable import data_folder
+from .durable import SyncBatch, data_folder
 from .endpoint import LocalEndpoint, SftpEndpoint, find_endpoint, load_endpoint, parse_endpoint
 from .errors import SftpError
 from .ledger import Ledger
@@ -31,6 +31,7 @@ __all__ = [
     "SftpEndpoint",
     "SftpError",
     "SftpSession",
+    "SyncBatch",
     "data_folder",
     "fetch_host_key",
     "find_endpoint",

@@ -1,7 +1,8 @@
 """The local archive: a copy of every file delivered or picked up, and a manifest line each.
 
 Layout: ``<folder>/<yyyy>/<mm>/<dd>/<in|out>/<sha256 prefix>-<name>`` plus
-``<folder>/manifest.jsonl``, one JSON object per line (appended under a lock and fsynced).
+``<folder>/manifest.jsonl``, one JSON object per line (appended under a lock and fsynced, or,
+when the caller passes a ``SyncBatch``, made durable with the rest of its group).
 Retention prunes old copies but never the manifest, so the audit trail outlives the bytes.
 """
 
@@ -17,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from .durable import copy_durably, data_folder
+from .durable import SyncBatch, copy_durably, data_folder, file_sha256
 from .endpoint import LocalEndpoint, SftpEndpoint
 from .errors import LocalFileError
 
@@ -49,36 +50,72 @@ class Archive:
     def __init__(self, folder: Path, retention_days: int | None = None) -> None:
         self.folder = folder
         self.retention_days = retention_days
+        self._folders: set[Path] = set()  # made already
+        # Manifest lines waiting for their batch's barrier (dropped with a batch that never
+        # reaches it: its copies are then redone by the next run).
+        self._queued: dict[SyncBatch, list[Mapping[str, object]]] = {}
 
     @classmethod
     def for_endpoint(cls, endpoint: SftpEndpoint | LocalEndpoint) -> Archive:
         settings = endpoint.archive
         return cls(settings.folder or data_folder() / "archive", settings.retention_days)
 
-    def store(self, source: Path, entry: ManifestEntry) -> Path:
-        """Copy ``source`` into the archive and append its manifest line; returns the copy."""
+    def store(self, source: Path, entry: ManifestEntry, *, batch: SyncBatch | None = None) -> Path:
+        """Copy ``source`` into the archive and append its manifest line; returns the copy.
+        Both are durable on return, or, with ``batch``, once the batch is synced: the copy
+        is then made in the background and the line appended just before the barrier, once
+        the copy is complete (``source`` must stay in place until then)."""
         day = datetime.fromisoformat(entry.finished_at)
         folder = self.folder / f"{day:%Y/%m/%d}" / entry.direction
         name = entry.remote_path.rsplit("/", 1)[-1]
         target = folder / f"{entry.sha256[:16]}-{name}"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise LocalFileError(
-                f"cannot create archive folder {folder}: {exc.strerror}", operation="archive"
-            ) from exc
-        # Same bytes, same day, same name: the copy is already there (a retried step).
-        if not target.exists():
-            copy_durably(source, target)
-        self._append({"event": "archived", **asdict(entry), "archived_path": str(target)})
+        record = {"event": "archived", **asdict(entry), "archived_path": str(target)}
+        if folder not in self._folders:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LocalFileError(
+                    f"cannot create archive folder {folder}: {exc.strerror}", operation="archive"
+                ) from exc
+            self._folders.add(folder)
+        if batch is None:
+            _copy_once(source, target, entry, None)
+            self._append([record])
+            return target
+        batch.submit(lambda: _copy_once(source, target, entry, batch))
+        if batch not in self._queued:
+            self._queued[batch] = []
+            batch.before_sync(lambda: self._append(self._queued.pop(batch), batch=batch))
+        self._queued[batch].append(record)
         return target
+
+    def withdraw(self, archived_path: Path, remote_path: str, reason: str) -> None:
+        """Note that an archived outgoing file was not published after all (the server
+        refused its rename): the copy stays, the manifest says it never arrived."""
+        self._append(
+            [
+                {
+                    "event": "not_delivered",
+                    "archived_path": str(archived_path),
+                    "remote_path": remote_path,
+                    "reason": reason,
+                    "at": utc_now(),
+                }
+            ]
+        )
 
     def entries(self) -> list[dict[str, object]]:
         path = self.folder / MANIFEST
         if not path.exists():
             return []
-        with open(path, encoding="utf-8") as manifest:
-            return [json.loads(line) for line in manifest if line.strip()]
+        entries = []
+        with open(path, encoding="utf-8", errors="replace") as manifest:
+            for line in manifest:
+                try:
+                    entries.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue  # blank, or torn by a power cut before its group's barrier
+        return entries
 
     def prune(self, now: datetime | None = None) -> list[Path]:
         """Delete day folders older than the retention; returns what was removed."""
@@ -91,19 +128,40 @@ class Archive:
             if datetime(year, month, day, tzinfo=UTC).date() < cutoff:
                 shutil.rmtree(day_folder)
                 removed.append(day_folder)
-                self._append({"event": "pruned", "folder": str(day_folder)})
+                self._append([{"event": "pruned", "folder": str(day_folder)}])
         return removed
 
-    def _append(self, record: Mapping[str, object]) -> None:
-        line = json.dumps(record, sort_keys=True, default=str) + "\n"
+    def _append(
+        self, records: list[Mapping[str, object]], *, batch: SyncBatch | None = None
+    ) -> None:
+        lines = "".join(
+            json.dumps(record, sort_keys=True, default=str) + "\n" for record in records
+        )
+        path = self.folder / MANIFEST
         try:
-            with open(self.folder / MANIFEST, "a", encoding="utf-8") as manifest:
+            with open(path, "a+b") as manifest:
                 fcntl.flock(manifest, fcntl.LOCK_EX)
-                manifest.write(line)
+                # A line torn by a power cut (its group never reached the barrier) is closed
+                # off, so that the next line still parses.
+                end = manifest.seek(0, os.SEEK_END)
+                if end > 0 and os.pread(manifest.fileno(), 1, end - 1) != b"\n":
+                    lines = "\n" + lines
+                manifest.write(lines.encode("utf-8"))
                 manifest.flush()
-                os.fsync(manifest.fileno())
+                if batch is None:
+                    os.fsync(manifest.fileno())
+                else:
+                    batch.add(path)
         except OSError as exc:
             raise LocalFileError(
                 f"cannot write archive manifest in {self.folder}: {exc.strerror}",
                 operation="archive",
             ) from exc
+
+
+def _copy_once(source: Path, target: Path, entry: ManifestEntry, batch: SyncBatch | None) -> None:
+    # Same bytes, same day, same name: the copy is already there (a retried step). It is
+    # hashed, since a copy whose group never reached its barrier may be empty after a
+    # power cut.
+    if not target.exists() or file_sha256(target) != (entry.size, entry.sha256):
+        copy_durably(source, target, batch)

@@ -140,15 +140,18 @@ class SftpSession:
             remote.set_pipelined(True)
             copy_chunks(source, remote, done=offset, total=size, progress=progress)
 
-    def read(self, path: str, sink: ByteSink, progress: Progress | None) -> int:
+    def read(
+        self, path: str, sink: ByteSink, progress: Progress | None, *, size: int | None = None
+    ) -> int:
         with self._translate("download", path), self._sftp.open(path, "rb") as remote:
-            size = remote.stat().st_size or 0
+            if size is None:
+                size = remote.stat().st_size or 0  # one round trip a listing may save
             if size > PREFETCH_ABOVE:
                 # Many reads in flight for throughput. For small files the prefetch thread
                 # costs more than it saves: plain reads are one round trip per 32 KiB.
                 remote.prefetch(size)
-            # Stopping at the size seen at open saves the round trip that would only say
-            # "end of file"; a file that grew meanwhile is caught by the caller's stat.
+            # Stopping at the size seen at open (or listed) saves the round trip that would
+            # only say "end of file"; a file that grew meanwhile is caught by the caller's stat.
             return copy_chunks(
                 remote, sink, done=0, total=size, progress=progress, stop_at_total=True
             )

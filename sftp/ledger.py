@@ -3,19 +3,26 @@
 Pickup rows move through ``claimed → downloaded → processing → processed | rejected``, or
 ``claimed → duplicate``; the remote clean-up (move, delete, leave) then sets ``outcome``,
 which closes the row. A claim is committed before any byte is fetched; a failed fetch deletes
-it (release); a claim left by a crash is fetched again on the next run. Every step commits
-before the next side effect starts, so a restart continues where the crash happened.
+it (release); a claim left by a crash is fetched again on the next run. A row leaves
+``claimed`` only in its group's barrier commit, once its landed file and archive copy are
+durable. Every step commits before the next side effect starts, so a restart continues where
+the crash happened.
 
-Delivery rows are ``sending → delivered`` and make "never send the same payment file twice"
-hold even after the bank has taken the file away from the server.
+Delivery rows are ``sending → publishing → delivered`` and make "never send the same payment
+file twice" hold even after the bank has taken the file away from the server. ``publishing``
+is committed durably once the temp file on the server is complete and verified and the
+archive copy is durable, before the rename: a row found in that state after a crash was
+published (the final name holds the bytes, or the bank has taken them: neither name is
+there) or is published now (the temp file is there), never sent again.
 
 Durability: every commit survives a crash of the process. Only the commits that precede an
-act nobody can take back (handing a file to the consumer, recording its answer before the
-remote file is moved, recording a delivery) are also fsynced against power loss
-(``synchronous=FULL``); the others (claims, downloads, clean-up outcomes, a delivery that is
-starting) use ``NORMAL``, because losing one only makes the next run redo a step that is safe
-to redo. That halves the fsyncs per small file. A FULL commit also makes every earlier one
-durable.
+act nobody can take back are also fsynced against power loss (``synchronous=FULL``): the
+``publishing`` mark of a group of deliveries before their renames; with a consumer, handing a
+file over and recording its answer before the remote file is moved; without one, the landed
+group's ``processed`` mark before the remote files are moved. The others (claims, downloads,
+clean-up outcomes, a delivery that is starting or done) use ``NORMAL``, because losing one
+only makes the next run redo a step that is safe to redo. A FULL commit also makes every
+earlier one durable, so one FULL commit per group covers the rows of the whole group.
 """
 
 from __future__ import annotations
@@ -87,10 +94,30 @@ class PickupRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Download:
+    """A fetched file, landed and archived: what its pickup row records."""
+
+    row_id: int
+    sha256: str
+    local_path: Path
+    archived_path: Path
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryRow:
     remote_path: str
-    state: Literal["sending", "delivered"]
+    state: Literal["sending", "publishing", "delivered"]
     delivered_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Publishing:
+    """A delivery committed to publishing (temp file complete, archived) but not recorded
+    as delivered."""
+
+    remote_path: str
+    sha256: str
+    size: int
 
 
 def _now() -> str:
@@ -153,27 +180,43 @@ class Ledger:
         with self._transaction(durable=False):
             self._db.execute("DELETE FROM pickups WHERE id=? AND state='claimed'", (row_id,))
 
-    def record_download(
-        self, row_id: int, *, sha256: str, local_path: Path, archived_path: Path
-    ) -> None:
-        self._update(
-            row_id,
-            durable=False,
-            state="downloaded",
-            sha256=sha256,
-            local_path=str(local_path),
-            archived_path=str(archived_path),
-        )
-
-    def record_duplicate(self, row_id: int, *, sha256: str, duplicate_of: int) -> None:
-        self._update(
-            row_id, durable=False, state="duplicate", sha256=sha256, duplicate_of=duplicate_of
-        )
-
     def set_state(
         self, row_id: int, state: PickupState, *, error: str | None = None, durable: bool = True
     ) -> None:
         self._update(row_id, durable=durable, state=state, error=error)
+
+    def record_group(
+        self,
+        downloads: list[Download],
+        duplicates: list[tuple[int, str, int]],
+        *,
+        state: PickupState,
+    ) -> None:
+        """The barrier of a pickup group, in one fsynced commit: each download (landed and
+        archived, durably) reaches ``state`` (``downloaded``, or ``processed`` when landing
+        was the hand-over), each (row, sha256, duplicate of) is recorded as a duplicate."""
+        now = _now()
+        with self._transaction(durable=True):
+            self._db.executemany(
+                "UPDATE pickups SET state=?, sha256=?, local_path=?, archived_path=?,"
+                " updated_at=? WHERE id=?",
+                [
+                    (
+                        state,
+                        item.sha256,
+                        str(item.local_path),
+                        str(item.archived_path),
+                        now,
+                        item.row_id,
+                    )
+                    for item in downloads
+                ],
+            )
+            self._db.executemany(
+                "UPDATE pickups SET state='duplicate', sha256=?, duplicate_of=?, updated_at=?"
+                " WHERE id=?",
+                [(sha256, earlier, now, row_id) for row_id, sha256, earlier in duplicates],
+            )
 
     def close_pickup(self, row_id: int, outcome: str) -> None:
         self._update(row_id, durable=False, outcome=outcome)
@@ -228,14 +271,41 @@ class Ledger:
                     " WHERE endpoint=? AND remote_path=? AND sha256=?",
                     (endpoint, remote_path, sha256),
                 )
-        return existing is not None and existing[0] == "sending"
+        return existing is not None and existing[0] in ("sending", "publishing")
 
-    def finish_delivery(self, endpoint: str, remote_path: str, sha256: str) -> None:
-        with self._transaction(durable=True):
-            self._db.execute(
-                "UPDATE deliveries SET state='delivered', delivered_at=?"
+    def mark_publishing(self, endpoint: str, parcels: list[tuple[str, str]]) -> None:
+        """Durably (one fsync for the group): these (remote path, sha256) are about to be
+        published; from now on a crash never makes them be sent again."""
+        self._set_delivery_state(endpoint, parcels, "publishing", durable=True)
+
+    def back_to_sending(self, endpoint: str, remote_path: str, sha256: str) -> None:
+        """Undo ``mark_publishing`` before removing the temp file of a rename the server
+        refused: with neither name on the server, the row must not read as published."""
+        self._set_delivery_state(endpoint, [(remote_path, sha256)], "sending", durable=True)
+
+    def finish_deliveries(self, endpoint: str, parcels: list[tuple[str, str]]) -> None:
+        """Record a group as delivered. Not fsynced: a row that loses this commit stays
+        ``publishing``, which the next run settles without sending anything again."""
+        self._set_delivery_state(endpoint, parcels, "delivered", durable=False)
+
+    def publishing(self, endpoint: str) -> list[Publishing]:
+        """Deliveries a crash left between the publishing mark and their record."""
+        rows = self._db.execute(
+            "SELECT remote_path, sha256, size FROM deliveries"
+            " WHERE endpoint=? AND state='publishing' ORDER BY id",
+            (endpoint,),
+        ).fetchall()
+        return [Publishing(str(path), str(sha256), int(size)) for path, sha256, size in rows]
+
+    def _set_delivery_state(
+        self, endpoint: str, parcels: list[tuple[str, str]], state: str, *, durable: bool
+    ) -> None:
+        now = _now() if state == "delivered" else None
+        with self._transaction(durable=durable):
+            self._db.executemany(
+                "UPDATE deliveries SET state=?, delivered_at=?"
                 " WHERE endpoint=? AND remote_path=? AND sha256=?",
-                (_now(), endpoint, remote_path, sha256),
+                [(state, now, endpoint, path, sha256) for path, sha256 in parcels],
             )
 
     # --- helpers ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from .archive import Archive, Direction, ManifestEntry, utc_now
 from .connect import SftpSession
+from .durable import SyncBatch
 from .endpoint import LocalEndpoint, RetryPolicy, SftpEndpoint
 from .errors import SftpError
 from .ledger import Ledger
@@ -129,6 +130,7 @@ class EndpointAgent:
         fingerprint: str | None,
         started_at: str,
         metadata: Mapping[str, str],
+        batch: SyncBatch | None = None,
     ) -> Path:
         entry = ManifestEntry(
             direction=direction,
@@ -142,7 +144,7 @@ class EndpointAgent:
             finished_at=utc_now(),
             metadata=dict(metadata),
         )
-        return self._archive.store(source, entry)
+        return self._archive.store(source, entry, batch=batch)
 
     def _progress_for(self, remote_path: str) -> Progress | None:
         return self._progress(remote_path) if self._progress is not None else None

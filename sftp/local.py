@@ -78,10 +78,14 @@ class LocalFolder:
                 sink.flush()
                 os.fsync(sink.fileno())
 
-    def read(self, path: str, sink: ByteSink, progress: Progress | None) -> int:
+    def read(
+        self, path: str, sink: ByteSink, progress: Progress | None, *, size: int | None = None
+    ) -> int:
         with self._translate("read", path), open(self._path(path), "rb") as source:
-            total = os.fstat(source.fileno()).st_size
-            return copy_chunks(source, sink, done=0, total=total, progress=progress)
+            total = os.fstat(source.fileno()).st_size if size is None else size
+            return copy_chunks(
+                source, sink, done=0, total=total, progress=progress, stop_at_total=True
+            )
 
     def rename(self, source: str, target: str) -> None:
         # An existing target makes link() raise FileExistsError: TargetExistsError below.

@@ -4,11 +4,14 @@ One run, under an inbox lock:
 1. finish what an earlier run left between download and close (ledger ``unfinished``);
 2. list the inbox, refuse unsafe names, keep files that match the patterns and are complete
    (done marker, or size and mtime unchanged across ``stable_seconds`` and old enough);
-3. per file: claim in the ledger, download to a local temp file (hashing on the way), fsync,
-   check the size, spot the same bytes picked up before under another name, archive, rename
-   into the target folder, record, hand to the consumer, then move the remote file to
-   ``done/`` (or ``error/`` if the consumer refused it), delete it, or leave it, as the
-   endpoint's ``pickup.after`` (taken) and ``pickup.after_failure`` (refused) say.
+3. in groups (up to ``GROUP_FILES`` files or ``GROUP_BYTES`` bytes), a group commit: per
+   file, claim in the ledger, download to a local temp file (hashing on the way), check the
+   size, spot the same bytes picked up before under another name, archive, rename into the
+   target folder, record; then one barrier for the group (a ``SyncBatch`` sync of the
+   landed files, archive copies and manifest, and a fsynced ledger commit); then per file,
+   hand to the consumer, then move the remote file to ``done/`` (or ``error/`` if the
+   consumer refused it), delete it, or leave it, as the endpoint's ``pickup.after`` (taken)
+   and ``pickup.after_failure`` (refused) say.
 
 Each step commits to the ledger before the next side effect, so a crash anywhere is finished
 by the next run without fetching or handing over a file twice. One window remains, as in
@@ -29,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from .archive import utc_now
-from .durable import HashingWriter, copy_durably, file_sha256, fsync_folder
+from .deliver import GROUP_BYTES, GROUP_FILES
+from .durable import HashingWriter, SyncBatch, copy_durably, file_sha256
 from .errors import (
     LocalFileError,
     RemotePermissionError,
@@ -38,7 +42,7 @@ from .errors import (
     UnsafeRemoteNameError,
     VerificationError,
 )
-from .ledger import PickupKey, PickupRow, PickupState
+from .ledger import Download, PickupKey, PickupRow, PickupState
 from .link import EndpointAgent
 from .lock import InboxLock
 from .remote import RemoteEntry, RemoteFS, check_remote_name, join
@@ -109,6 +113,19 @@ class RetryLater(Exception):
     the inbox, and the next run hands it over again (``redelivered=True``)."""
 
 
+@dataclass
+class _Group:
+    """One group commit of a pickup: files landed and archived (durable once ``batch`` is
+    synced) and duplicates found, waiting for the barrier before they are recorded, handed
+    over or moved."""
+
+    batch: SyncBatch
+    landed: list[tuple[Download, PickedFile, PickupKey]] = field(default_factory=list)
+    duplicates: list[tuple[int, str, int]] = field(default_factory=list)  # row, sha256, of
+    keys: dict[int, PickupKey] = field(default_factory=dict)  # of the duplicates
+    first_with_content: dict[str, int] = field(default_factory=dict)  # sha256: row id
+
+
 class Picker(EndpointAgent):
     """Picks up complete files from one endpoint's inbox."""
 
@@ -130,8 +147,16 @@ class Picker(EndpointAgent):
         with InboxLock(self._ledger.path.parent / "locks", self._endpoint.name, inbox), self._link:
             for row in self._ledger.unfinished(self._endpoint.name):
                 self._continue(row, consumer, report)
+            group: list[RemoteEntry] = []
             for entry in self._complete_files(report):
-                self._take(entry, to_folder, consumer, metadata or {}, report)
+                if group and (
+                    len(group) >= GROUP_FILES
+                    or sum(item.size for item in group) + entry.size > GROUP_BYTES
+                ):
+                    self._take_group(group, to_folder, consumer, metadata or {}, report)
+                    group = []
+                group.append(entry)
+            self._take_group(group, to_folder, consumer, metadata or {}, report)
         self._archive.prune()
         return report
 
@@ -194,16 +219,57 @@ class Picker(EndpointAgent):
             fnmatch.fnmatchcase(name, p) for p in settings.exclude
         )
 
-    # --- taking one file ----------------------------------------------------------------
+    # --- taking a group of files ----------------------------------------------------------
 
-    def _take(
+    def _take_group(
         self,
-        entry: RemoteEntry,
+        entries: list[RemoteEntry],
         to_folder: Path,
         consumer: Consumer | None,
         metadata: Mapping[str, str],
         report: PickupReport,
     ) -> None:
+        """Fetch, archive and land every file of the group, pass one durability barrier,
+        then hand each over and finish it on the server."""
+        with SyncBatch() as batch:
+            group = _Group(batch)
+            try:
+                for entry in entries:
+                    self._take(entry, to_folder, metadata, report, group)
+            except SftpError:
+                # The server went away: what landed before is still handed over.
+                self._hand_over_group(group, consumer, report)
+                raise
+            self._hand_over_group(group, consumer, report)
+
+    def _hand_over_group(
+        self, group: _Group, consumer: Consumer | None, report: PickupReport
+    ) -> None:
+        # The barrier: the landed files, their archive copies and manifest lines reach the
+        # disk, then one fsynced commit records the group (without a consumer, the landing
+        # was the hand-over: its rows go straight to "processed").
+        group.batch.sync()
+        if group.landed or group.duplicates:
+            downloads = [download for download, _, _ in group.landed]
+            state: PickupState = "downloaded" if consumer is not None else "processed"
+            self._ledger.record_group(downloads, group.duplicates, state=state)
+        for _, picked, _ in group.landed:
+            self._step("recorded", picked.remote_path)
+        for _, picked, key in group.landed:
+            self._hand_over(picked, key, consumer, report, seen_now=True, recorded=True)
+        for row_id, _, _ in group.duplicates:
+            self._finish_remote(row_id, group.keys[row_id], "duplicate", report, seen_now=True)
+
+    def _take(
+        self,
+        entry: RemoteEntry,
+        to_folder: Path,
+        metadata: Mapping[str, str],
+        report: PickupReport,
+        group: _Group,
+    ) -> None:
+        """Claim, fetch, archive, land and record one file (durable once the group's batch
+        is synced); adds it to the group's landed files or duplicates."""
         endpoint = self._endpoint
         remote_path = join(endpoint.folders.inbox, entry.name)
         key = PickupKey(endpoint.name, remote_path, entry.size, entry.mtime)
@@ -224,18 +290,24 @@ class Picker(EndpointAgent):
             report.refused.append(PassedOver(remote_path, str(error)))
             return
         self._step("fetched", remote_path)
-        earlier = self._ledger.first_with_content(endpoint.name, sha256, other_than=row.id)
+        earlier = group.first_with_content.get(sha256) or self._ledger.first_with_content(
+            endpoint.name, sha256, other_than=row.id
+        )
         if earlier is not None:
             temp.unlink()
-            self._ledger.record_duplicate(row.id, sha256=sha256, duplicate_of=earlier)
             self._step("duplicate", remote_path)
             report.duplicates.append(
                 PassedOver(remote_path, f"same bytes as ledger entry {earlier}")
             )
-            self._finish_remote(row.id, key, "duplicate", report, seen_now=True)
+            group.duplicates.append((row.id, sha256, earlier))
+            group.keys[row.id] = key
             return
+        local = _move_into_place(temp, to_folder / entry.name, sha256, group.batch)
+        self._step("landed", remote_path)
+        # Copied from the landed file (in the background), which nobody sees or moves
+        # before the group's barrier.
         archived = self._archive_file(
-            temp,
+            local,
             direction="in",
             remote_path=remote_path,
             size=entry.size,
@@ -243,16 +315,12 @@ class Picker(EndpointAgent):
             fingerprint=fingerprint,
             started_at=started_at,
             metadata=metadata,
+            batch=group.batch,
         )
         self._step("archived", remote_path)
-        local = _move_into_place(temp, to_folder / entry.name, sha256)
-        self._step("landed", remote_path)
-        self._ledger.record_download(
-            row.id, sha256=sha256, local_path=local, archived_path=archived
-        )
-        self._step("recorded", remote_path)
         picked = PickedFile(row.id, endpoint.name, remote_path, local, entry.size, sha256, archived)
-        self._hand_over(picked, key, consumer, report, seen_now=True)
+        group.landed.append((Download(row.id, sha256, local, archived), picked, key))
+        group.first_with_content.setdefault(sha256, row.id)
 
     def _fetch(
         self, fs: RemoteFS, entry: RemoteEntry, key: PickupKey, temp: Path
@@ -261,9 +329,7 @@ class Picker(EndpointAgent):
         try:
             with fs.deadline(self._endpoint.timeouts.deadline), open(temp, "wb") as sink:
                 hasher = HashingWriter(sink)
-                fs.read(key.remote_path, hasher, progress)
-                sink.flush()
-                os.fsync(sink.fileno())
+                fs.read(key.remote_path, hasher, progress, size=entry.size)
         except OSError as exc:
             raise LocalFileError(
                 f"cannot write {temp}: {exc.strerror or exc}", operation="download"
@@ -321,7 +387,9 @@ class Picker(EndpointAgent):
         report: PickupReport,
         *,
         seen_now: bool,
+        recorded: bool = False,
     ) -> None:
+        """``recorded``: the group's barrier recorded it (without a consumer: processed)."""
         state: PickupState = "processed"
         if consumer is not None:
             self._ledger.set_state(picked.ledger_id, "processing")
@@ -337,7 +405,8 @@ class Picker(EndpointAgent):
             self._step("consumed", key.remote_path)
         if state == "processed":
             # Without a consumer the hand-over was the landing, which a rerun redoes harmlessly.
-            self._ledger.set_state(picked.ledger_id, state, durable=consumer is not None)
+            if consumer is not None or not recorded:
+                self._ledger.set_state(picked.ledger_id, state, durable=consumer is not None)
             report.picked.append(picked)
         self._step(state, key.remote_path)
         self._finish_remote(picked.ledger_id, key, state, report, seen_now=seen_now)
@@ -408,10 +477,10 @@ class Picker(EndpointAgent):
         return outcome
 
 
-def _move_into_place(temp: Path, target: Path, sha256: str) -> Path:
+def _move_into_place(temp: Path, target: Path, sha256: str, batch: SyncBatch) -> Path:
     """Rename the fetched temp file to its name in the target folder, never over another
     file: the same bytes already there (a retried step) are kept, a different file gets a
-    unique suffix."""
+    unique suffix. Durable (data and folder entry) once ``batch`` is synced."""
     candidate = target
     while True:
         try:
@@ -427,7 +496,7 @@ def _move_into_place(temp: Path, target: Path, sha256: str) -> Path:
             ) from exc
         break
     temp.unlink()
-    fsync_folder(target.parent)
+    batch.add(candidate)
     return candidate
 
 

@@ -86,8 +86,12 @@ class RemoteFS(Protocol):
         """Write ``source`` (positioned at ``offset``) into ``path`` from ``offset`` on;
         ``offset == 0`` truncates. Success says nothing about what arrived: stat it."""
 
-    def read(self, path: str, sink: ByteSink, progress: Progress | None) -> int:
-        """Copy ``path`` into ``sink``; returns the number of bytes."""
+    def read(
+        self, path: str, sink: ByteSink, progress: Progress | None, *, size: int | None = None
+    ) -> int:
+        """Copy ``path`` into ``sink``; returns the number of bytes. With ``size`` (from a
+        listing) the file is not asked for its size and the copy stops there: a file that
+        grew or shrank since is the caller's to notice (stat it afterwards)."""
 
     def rename(self, source: str, target: str) -> None:
         """Rename, refusing an existing target (``TargetExistsError``)."""

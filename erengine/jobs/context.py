@@ -23,6 +23,7 @@ from erengine_sftp import (
     ManifestEntry,
     SftpEndpoint,
     SftpError,
+    SyncBatch,
     data_folder,
 )
 
@@ -57,8 +58,8 @@ class ReceiptArchive(Archive):
 
     last_entry: ManifestEntry | None = None
 
-    def store(self, source: Path, entry: ManifestEntry) -> Path:
-        stored = super().store(source, entry)
+    def store(self, source: Path, entry: ManifestEntry, *, batch: SyncBatch | None = None) -> Path:
+        stored = super().store(source, entry, batch=batch)
         self.last_entry = entry
         return stored
 

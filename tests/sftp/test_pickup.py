@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 import pytest
-from erengine_sftp import Archive, Ledger, LocalFolder, PickedFile, Picker
+from erengine_sftp import Archive, Ledger, LocalFolder, PickedFile, Picker, durable
 from erengine_sftp.endpoint import LocalEndpoint
-from erengine_sftp.errors import InboxLockedError
+from erengine_sftp.errors import InboxLockedError, RemotePermissionError
 from erengine_sftp.lock import InboxLock
-from erengine_sftp.remote import RemoteEntry
+from erengine_sftp.remote import ByteSink, Progress, RemoteEntry
 
 from .conftest import with_settings, write_file
 
@@ -186,3 +186,68 @@ def test_a_landed_file_never_overwrites_a_different_local_file(
 
     assert picked.local_path.name.startswith("stmt.sta.")
     assert (landed / "stmt.sta").stat().st_size == 10
+
+
+class RefusesOne(LocalFolder):
+    """A server that will not let us read one file (its permissions, say)."""
+
+    def read(
+        self, path: str, sink: ByteSink, progress: Progress | None, *, size: int | None = None
+    ) -> int:
+        if path.endswith("/b.sta"):
+            raise RemotePermissionError("permission denied", operation="download")
+        return super().read(path, sink, progress, size=size)
+
+
+def test_a_failed_fetch_in_a_group_loses_and_doubles_nothing(
+    tmp_path: Path, local_endpoint: LocalEndpoint, ledger: Ledger, archive: Archive
+) -> None:
+    inbox = inbox_of(local_endpoint)
+    for i, name in enumerate(("a.sta", "b.sta", "c.sta")):
+        write_file(inbox / name, 500, seed=i)
+    handed: list[str] = []
+    refusing = Picker(
+        local_endpoint,
+        ledger=ledger,
+        archive=archive,
+        opener=lambda: RefusesOne(local_endpoint.root),
+    )
+
+    first = refusing.pick_up(tmp_path / "landed", lambda picked: handed.append(picked.remote_path))
+    later = Picker(local_endpoint, ledger=ledger, archive=archive).pick_up(
+        tmp_path / "landed", lambda picked: handed.append(picked.remote_path)
+    )
+
+    assert [r.remote_path for r in first.refused] == ["in/b.sta"]
+    assert handed == ["in/a.sta", "in/c.sta", "in/b.sta"]
+    assert [p.remote_path for p in later.picked] == ["in/b.sta"]
+    assert sorted(os.listdir(inbox / "done")) == ["a.sta", "b.sta", "c.sta"]
+    assert sorted(os.listdir(tmp_path / "landed")) == ["a.sta", "b.sta", "c.sta"]
+
+
+def test_without_syncfs_each_file_and_folder_is_fsynced(
+    tmp_path: Path,
+    local_endpoint: LocalEndpoint,
+    ledger: Ledger,
+    archive: Archive,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(durable, "_SYNCFS", None)  # as on macOS or before Linux 5.8
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{descriptor}"))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    write_file(inbox_of(local_endpoint) / "stmt.sta", 100)
+
+    Picker(local_endpoint, ledger=ledger, archive=archive).pick_up(tmp_path / "landed")
+
+    [entry] = archive.entries()
+    assert str(tmp_path / "landed" / "stmt.sta") in synced
+    assert str(entry["archived_path"]) in synced
+    assert str(archive.folder / "manifest.jsonl") in synced
+    assert str(tmp_path / "landed") in synced
+    assert str(Path(str(entry["archived_path"])).parent) in synced
