@@ -266,8 +266,10 @@ class Courier(EndpointAgent):
                     except SftpError as error:
                         if error.retryable:
                             raise  # the rest stay ``publishing``: the next run settles them
-                        # Refused (a different file has the name, renames forbidden): the
-                        # others of the group are archived and committed to; publish them.
+                        # Refused (a different file has the name, renames forbidden, the
+                        # temp file gone): not published, so back to ``sending``. The others
+                        # of the group are archived and committed to: publish them.
+                        self._ledger.back_to_sending(endpoint.name, *parcel.row)
                         self._archive.withdraw(item.archived, parcel.final, str(error))
                         refused = refused or error
                         continue
@@ -389,9 +391,17 @@ class Courier(EndpointAgent):
                 if settings.publish == "direct":
                     if found is None:
                         return "direct"  # written and verified before the mark: taken since
-                elif found is None and fs.stat(parcel.temp) is None:
-                    # The temp file was complete when the row was marked; neither name is
-                    # there, so the rename happened and the bank has taken the file since.
+                    raise TargetExistsError(
+                        f"a different file ({found.size} bytes) now has this name",
+                        host=fs.label,
+                        operation="deliver",
+                        remote_path=parcel.final,
+                        hint="the done marker was not written; check the file with the bank",
+                    )
+                if fs.stat(parcel.temp) is None:
+                    # The temp file was complete when the row was marked and only our rename
+                    # removes it: it happened, and the bank has taken the file since. (Never
+                    # sending a payment twice weighs more than the rare other explanation.)
                     return settings.publish
             if settings.publish == "direct":
                 _write_bytes(fs, parcel.marker, b"")

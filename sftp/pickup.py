@@ -26,7 +26,7 @@ import fnmatch
 import os
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -113,14 +113,24 @@ class RetryLater(Exception):
     the inbox, and the next run hands it over again (``redelivered=True``)."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    """A file downloaded to its temp name (``picked.local_path`` until it lands)."""
+
+    picked: PickedFile
+    key: PickupKey
+    name: str
+    temp: Path
+
+
 @dataclass
 class _Group:
-    """One group commit of a pickup: files landed and archived (durable once ``batch`` is
-    synced) and duplicates found, waiting for the barrier before they are recorded, handed
-    over or moved."""
+    """One group commit of a pickup: files fetched and archived (durable once ``batch`` is
+    synced) and duplicates found, waiting for the barrier before they land, are recorded,
+    handed over or moved."""
 
     batch: SyncBatch
-    landed: list[tuple[Download, PickedFile, PickupKey]] = field(default_factory=list)
+    fetched: list[_Fetched] = field(default_factory=list)
     duplicates: list[tuple[int, str, int]] = field(default_factory=list)  # row, sha256, of
     keys: dict[int, PickupKey] = field(default_factory=dict)  # of the duplicates
     first_with_content: dict[str, int] = field(default_factory=dict)  # sha256: row id
@@ -245,17 +255,28 @@ class Picker(EndpointAgent):
     def _hand_over_group(
         self, group: _Group, consumer: Consumer | None, report: PickupReport
     ) -> None:
-        # The barrier: the landed files, their archive copies and manifest lines reach the
-        # disk, then one fsynced commit records the group (without a consumer, the landing
-        # was the hand-over: its rows go straight to "processed").
+        # The barrier: the archive copies and manifest lines (and the fetched bytes) reach
+        # the disk; only then do the files appear in the target folder, whose new entries
+        # are synced too; then one fsynced commit records the group (without a consumer,
+        # the landing was the hand-over: its rows go straight to "processed").
         group.batch.sync()
-        if group.landed or group.duplicates:
-            downloads = [download for download, _, _ in group.landed]
+        landed: list[tuple[Download, PickedFile, PickupKey]] = []
+        with SyncBatch() as landing:
+            for fetched in group.fetched:
+                target = fetched.temp.parent / fetched.name
+                local = _move_into_place(fetched.temp, target, fetched.picked.sha256, landing)
+                self._step("landed", fetched.picked.remote_path)
+                picked = replace(fetched.picked, local_path=local)
+                download = Download(picked.ledger_id, picked.sha256, local, picked.archived_path)
+                landed.append((download, picked, fetched.key))
+            landing.sync()
+        if landed or group.duplicates:
             state: PickupState = "downloaded" if consumer is not None else "processed"
+            downloads = [download for download, _, _ in landed]
             self._ledger.record_group(downloads, group.duplicates, state=state)
-        for _, picked, _ in group.landed:
+        for _, picked, _ in landed:
             self._step("recorded", picked.remote_path)
-        for _, picked, key in group.landed:
+        for _, picked, key in landed:
             self._hand_over(picked, key, consumer, report, seen_now=True, recorded=True)
         for row_id, _, _ in group.duplicates:
             self._finish_remote(row_id, group.keys[row_id], "duplicate", report, seen_now=True)
@@ -302,12 +323,10 @@ class Picker(EndpointAgent):
             group.duplicates.append((row.id, sha256, earlier))
             group.keys[row.id] = key
             return
-        local = _move_into_place(temp, to_folder / entry.name, sha256, group.batch)
-        self._step("landed", remote_path)
-        # Copied from the landed file (in the background), which nobody sees or moves
-        # before the group's barrier.
+        # The archive copy is made from the temp file, in the background; the file lands
+        # in the target folder (the hand-over, without a consumer) only after the barrier.
         archived = self._archive_file(
-            local,
+            temp,
             direction="in",
             remote_path=remote_path,
             size=entry.size,
@@ -318,8 +337,8 @@ class Picker(EndpointAgent):
             batch=group.batch,
         )
         self._step("archived", remote_path)
-        picked = PickedFile(row.id, endpoint.name, remote_path, local, entry.size, sha256, archived)
-        group.landed.append((Download(row.id, sha256, local, archived), picked, key))
+        picked = PickedFile(row.id, endpoint.name, remote_path, temp, entry.size, sha256, archived)
+        group.fetched.append(_Fetched(picked, key, entry.name, temp))
         group.first_with_content.setdefault(sha256, row.id)
 
     def _fetch(

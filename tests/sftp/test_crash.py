@@ -28,8 +28,8 @@ from .conftest import Rig, write_file
 STEPS = [
     "claimed",
     "fetched",
-    "landed",
     "archived",
+    "landed",  # after the group's barrier
     "recorded",  # the group's barrier passed, nothing handed over or moved yet
     "processing",
     "consumed",
