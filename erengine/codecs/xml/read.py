@@ -7,6 +7,18 @@ header's ``NbOfTxs`` is checked after the transactions it counts); totals accumu
 elements end. Each completed element is cleared and dropped from its parent, so memory stays
 flat however many transactions a file holds.
 
+That generic walk costs more per element than reading it. So list items without lists of
+their own below their nested items (a camt ``Ntry`` with its ``TxDtls``, a pain
+``CdtTrfTxInf``) have a quick path (``read_quick.py``): the parser reports only the elements
+outside such items and the items themselves; once an item has ended, one function generated
+from the plan reads its subtree. An item it does not expect is read again on the generic path,
+which reports exactly what is wrong. Whatever the plan must see that the parser held back (an
+element outside the items that the format does not know) is worked out from the tree, which
+holds everything before the element reported. A document that breaks off, or an item beyond
+1 MB, is read again from the start with every element reported (items already given are not
+given again): the generic path then says where it broke, and a big item streams. A stream that
+cannot seek is read that way from the start.
+
 The parser is hardened: no entity resolution, no DTD loading, no network, no ``huge_tree``,
 never ``recover``. ISO 20022 messages have no DTD, so a document with a DOCTYPE (the carrier
 of XXE and entity-expansion attacks) is refused outright (PRS210).
@@ -159,9 +171,11 @@ class XmlReader(TreeReaderState):
         """Follow the plan with the parser reporting only the elements outside quick items
         and the quick items themselves (so no event per element inside an item); whatever
         else the plan must see (an element it does not know, say) is worked out from the
-        tree. Where the document breaks off (not well-formed) or an item grows beyond
-        ``item_bytes``, the document is read again from the start with every event, which
-        reports exactly where it broke; the items already given are not given again."""
+        tree. Where the document breaks off (not well-formed), or the parser reads more than
+        ``item_bytes`` without reporting an element (a big item, a big element the format
+        does not know: memory stays flat), the document is read again from the start with
+        every event, which reports exactly where it broke; the items already given are not
+        given again."""
         start = self.stream.tell()
         budget = _Budget(self.stream)
         events = iterparse(
@@ -204,6 +218,7 @@ class XmlReader(TreeReaderState):
     def follow_filtered(self, events: Any, budget: _Budget) -> Iterator[ListItem]:
         quick = self.quick
         for event, element in events:
+            budget.left = self.item_bytes  # what the parser reads before it reports again
             if not self.in_step(event, element):
                 yield from self.catch_up(event, element)
             if event == "start":
@@ -268,11 +283,9 @@ class XmlReader(TreeReaderState):
     ) -> Iterator[ListItem]:
         """The list item ``frame`` started, read quickly once the parser reports its end."""
         element = frame.element
-        budget.left = self.item_bytes
         for event, inner in events:
             if inner is element and event == "end":
                 break
-        budget.left = None
         yield from self.read_complete(frame, quick, None)
 
     # -- structure ---------------------------------------------------------------------
@@ -783,12 +796,13 @@ class XmlReader(TreeReaderState):
 
 
 class _Oversized(Exception):
-    """A list item read quickly grew beyond the reader's ``item_bytes``."""
+    """The parser read more than the reader's ``item_bytes`` without reporting an element: the
+    tree holds an item (or an element the format does not know) that big."""
 
 
 class _Budget:
-    """The stream as the parser reads it, counting the bytes of the list item being held
-    (``left``: None while no item is held)."""
+    """The stream as the parser reads it, counting down the bytes it may read before it
+    reports the next element (``left``; None: no limit)."""
 
     def __init__(self, stream: BinaryIO) -> None:
         self.stream = stream

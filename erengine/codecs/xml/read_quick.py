@@ -43,8 +43,8 @@ QuickReaders = Mapping[int, "QuickReadItem"]
 #: Elements of one item held in memory before the reader gives up waiting for its end and
 #: reads the rest event by event (a batch booking may hold thousands of details).
 ITEM_ELEMENT_LIMIT = 2000
-#: The same when the parser reports only the items' ends: bytes of the document read since
-#: the item started (then the document is read again with every event).
+#: The same when the parser reports only the elements outside items: bytes of the document
+#: read without an element reported (then the document is read again with every event).
 ITEM_BYTE_LIMIT = 1 << 20
 
 _RESERVED = frozenset({"totals", "context"})

@@ -268,6 +268,20 @@ def test_big_items_are_read_on_the_generic_path_from_where_the_limit_struck(
     assert found["every event"].errors is not None
 
 
+def test_a_big_unknown_element_outside_the_items_is_read_again_with_every_event(
+    camt: XmlFormatPlan,
+) -> None:
+    unknown = "<RptgSrc>" + "<Prtry>x</Prtry>" * 5000 + "</RptgSrc>"
+    data = statement(entry(1)).replace(
+        b"<CreDtTm>2024-03-01T10:30:00</CreDtTm>\n      <Acct>",
+        f"<CreDtTm>2024-03-01T10:30:00</CreDtTm>{unknown}<Acct>".encode(),
+    )
+    assert unknown.encode() in data
+    found = assert_same_everywhere(camt, data, item_bytes=10_000)
+    assert found["filtered"].read_again
+    assert len(found["filtered"].warnings) == 1
+
+
 def test_a_document_that_breaks_off_is_reported_alike_wherever_it_breaks(
     camt: XmlFormatPlan,
 ) -> None:
