@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 from erengine.engine import CompiledFormat, Engine
 from erengine.errors import ErengineError
 
+from ..formats.swift.conftest import outcome, plan_of
+
 EXAMPLES = int(os.environ.get("ERENGINE_FUZZ_EXAMPLES", "200"))
 FUZZ = settings(
     max_examples=EXAMPLES,
@@ -109,3 +111,20 @@ def test_a_hostile_field_is_refused_in_bounded_time(formats: list[CompiledFormat
     )
     for compiled in formats:
         read_all(compiled, hostile)
+
+
+@pytest.mark.corpus
+def test_mutated_corpus_files_read_the_same_through_the_quick_and_the_careful_path(
+    seeds: list[bytes],
+) -> None:
+    """Whatever the mutation, the quick paths give what the careful ones give: the same
+    items, data, warnings and errors (each error's code, message and place)."""
+    plans = [plan_of(reference) for reference in FORMATS]
+
+    @FUZZ
+    @given(data=field_mutations(seeds), which=st.integers(0, len(FORMATS) - 1))
+    def run(data: bytes, which: int) -> None:
+        careful = outcome(plans[which], data, quick=False)
+        assert outcome(plans[which], data, quick=True) == careful
+
+    run()

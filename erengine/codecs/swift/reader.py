@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, BinaryIO
 
+from jinja2 import Undefined  # what an expression run bare gives for missing data
+
 from erengine.codecs.base import ListItem, ReadReport
 from erengine.codecs.leaf import LeafError
 from erengine.codecs.swift.format_plan import (
     GroupPlan,
     PartPlan,
+    QuickReader,
     SwiftPlan,
     TagPlan,
 )
@@ -34,7 +37,7 @@ from erengine.codecs.swift.tokenizer import (
 )
 from erengine.codecs.swift.values import month_day_near, month_end
 from erengine.errors import DataPosition, ErengineError, ErrorCollector, ParseError, SourceSpan
-from erengine.expr import Expression
+from erengine.expr import FAILURES, Expression
 
 VALUE_DOES_NOT_FIT = "PRS330"
 COMPUTED_MISMATCH = "PRS331"
@@ -88,8 +91,11 @@ class SwiftReader:
         attach: bool = False,
         context: dict[str, Any] | None = None,
         error_limit: int = 100,
+        quick: bool = True,
     ) -> None:
         self.plan = plan
+        # False: no quick path anywhere (lines, tags, group items); tests compare the two.
+        self.quick = quick
         self.stream = stream
         self.file_name = file_name or "<data>"
         self.attach = attach
@@ -121,6 +127,7 @@ class SwiftReader:
             encoding=plan.file.encoding,
             known_tags=plan.known_tags,
             strip_trailing_spaces=plan.file.strip_trailing_spaces,
+            quick=self.quick,
         ):
             yield from self.read_message(message)
         if self.held is not None:
@@ -143,11 +150,36 @@ class SwiftReader:
             self.read_envelope(state, message.header)
         keep = bool(plan.item_slots)  # the first fields, for the warning if it is skipped
         skip_tags, kept, place = plan.skip_tags, state.kept, self.place
+        close_group, open_group_item, read_tag = (
+            self.close_group,
+            self.open_group_item,
+            self.read_tag,
+        )
         for swift_field in message:
-            if swift_field.tag in skip_tags:
+            tag = swift_field[0]
+            if tag in skip_tags:
                 continue
             if keep and len(kept) < _KEPT_FIELDS:
                 kept.append(swift_field)
+            group = state.group
+            if group is not None:
+                # Inside an open group, the two common steps as ``place`` takes them: the
+                # next item (an entry's :61:), or the next tag of the item (its :86:).
+                tags = group.tags
+                if tags[0].tag == tag:
+                    closed = close_group(state)
+                    open_group_item(state, group)
+                    read_tag(state, swift_field, tags[0])
+                    if closed is not None:
+                        yield closed
+                    continue
+                index = state.group_tag
+                if not (tags[index].repeat and tags[index].tag == tag):
+                    index += 1
+                    if index < len(tags) and tags[index].tag == tag:
+                        state.group_tag = index
+                        read_tag(state, swift_field, tags[index])
+                        continue
             completed = place(state, swift_field)
             if completed:
                 yield from completed
@@ -364,66 +396,93 @@ class SwiftReader:
             return None
         state.item = None
         scope = state.scope
-        for (_, target), (_, first) in zip(group.first_items, state.firsts, strict=True):
-            if first:
-                target.append(scope, first)
+        if group.first_items:
+            for (_, target), (_, first) in zip(group.first_items, state.firsts, strict=True):
+                if first:
+                    target.append(scope, first)
+        known = state.derived
         for derived in group.derived:
-            if derived.per_item or derived.path not in state.derived:
-                state.derived[derived.path] = self.evaluate(derived.expression, state, derived.path)
-            value = state.derived[derived.path]
+            path = derived.path
+            if derived.per_item or path not in known:
+                known[path] = self.evaluate(derived.expression, state, path)
+            value = known[path]
             if value is not None:
                 derived.setter(scope, value)
         list_path, totals = self.groups[group.name]
-        for total in totals:
-            summand = self.evaluate(total.summand, state, total.name)
-            if isinstance(summand, (Decimal, int)):
-                scope["totals"][total.name] += summand
+        if totals:
+            sums = scope["totals"]
+            for total in totals:
+                summand: Any = None
+                if self.quick and not state.failed:
+                    # Run bare; anything unusual is evaluated again, which reports it.
+                    try:
+                        summand = total.summand.run(scope)
+                    except FAILURES:
+                        summand = None
+                    if summand is None or isinstance(summand, Undefined):
+                        summand = self.evaluate(total.summand, state, total.name)
+                else:
+                    summand = self.evaluate(total.summand, state, total.name)
+                if isinstance(summand, (Decimal, int)):
+                    sums[total.name] += summand
         parent = scope[group.items.scope]
         if self.attach:
             group.items.append(scope, item)
-        index = self.list_counts.get(group.name, 0)
-        self.list_counts[group.name] = index + 1
+        counts = self.list_counts
+        index = counts.get(group.name, 0)
+        counts[group.name] = index + 1
         return ListItem(list_path, index, item, parent)
 
     # -- one tag --------------------------------------------------------------------------
 
     def read_tag(self, state: _MessageState, swift_field: SwiftField, tag: TagPlan) -> None:
-        message = state.message
         value = swift_field.value
         if tag.optional and (not value or value.isspace()):
             return  # an empty optional field (banks write ':86:' with nothing) is absent
         if self.tabs_as_spaces and "\t" in value:
             value = value.replace("\t", " ")
             swift_field = swift_field._replace(value=value)
+        scope = state.scope
+        quick = tag.quick if self.quick else None
+        if quick is not None and tag.items is None and self.read_quickly(quick, tag, value, scope):
+            return
         match = tag.reading.pattern.fullmatch(value)
         if match is None and (tag.tolerant is not None or tag.rejoin_lines):
             match, swift_field = self.tolerated(state, swift_field, tag)
         if match is None:
             try:
-                message.read_field(swift_field, tag.reading)  # raises, naming the failing part
+                # raises, naming the failing part
+                state.message.read_field(swift_field, tag.reading)
             except ParseError as error:
                 error.span = error.span or tag.span
                 state.failed = True
                 self.errors.add(error)
             return
         groups = match.groups()
-        scope = state.scope
         if tag.items is not None and tag.item_name is not None:
             item: dict[str, Any] = dict(tag.implies)
             tag.items.append(scope, item)
             scope[tag.item_name] = item
-        if tag.quick is not None:
-            try:
-                tag.quick(scope, groups)
-            except (LeafError, ArithmeticError):
-                pass  # a part that does not decode: the careful path reports it
-            else:
-                if tag.subfields is not None and tag.subfield_part is not None:
-                    text = groups[tag.subfield_part]
-                    if text:
-                        self.split(tag.subfields, text, scope)
+            if quick is not None and self.read_quickly(quick, tag, value, scope):
                 return
         self.read_carefully(state, swift_field, tag, groups)
+
+    def read_quickly(
+        self, quick: QuickReader, tag: TagPlan, value: str, scope: dict[str, Any]
+    ) -> bool:
+        """The tag read by its quick path; False when it must go the careful way (its value
+        does not fit the notation, or a part does not decode: the careful path reports it)."""
+        try:
+            groups = quick(scope, value)
+        except (LeafError, ArithmeticError):
+            return False
+        if groups is None:
+            return False
+        if tag.subfields is not None and tag.subfield_part is not None:
+            text = groups[tag.subfield_part]
+            if text:
+                self.split(tag.subfields, text, scope)
+        return True
 
     def tolerated(
         self, state: _MessageState, swift_field: SwiftField, tag: TagPlan

@@ -15,6 +15,8 @@ import pytest
 from erengine.engine import Engine
 from erengine.errors import ErengineError, flatten
 
+from .conftest import outcome, plan_of
+
 # The bank variant each sample needs (docs/mt940.md, "Corpus").
 DUTCH = ("abnamro", "-ing.", "knab", "rabobank-iban", "sns", "generic")
 
@@ -193,3 +195,29 @@ def test_statements_and_balances_match_mt940_rs(corpus: Path, engine: Engine) ->
                 assert entry.get("customer_reference") == theirs_ref, path.name
         compared += 1
     assert compared == 11
+
+
+SWIFT_FORMATS = sorted(
+    f"{path.stem}@^{2 if path.stem == 'mt942' else 1}"
+    for path in (Path(__file__).parents[3] / "formats" / "swift").glob("*.yaml")
+)
+
+
+def test_every_shipped_swift_format_is_compared() -> None:
+    assert len(SWIFT_FORMATS) == 9 and "mt940-de-lenient@^1" in SWIFT_FORMATS
+
+
+@pytest.mark.parametrize("name", SWIFT_FORMATS)
+def test_every_sample_reads_the_same_through_the_quick_and_the_careful_path(
+    corpus: Path, name: str
+) -> None:
+    """Each sample through each shipped format, its own and the others (which refuse it in
+    their own ways): the same items, data, warnings and errors either way."""
+    plan = plan_of(name)
+    reported = 0
+    for path in samples(corpus):
+        data = path.read_bytes()
+        careful = outcome(plan, data, quick=False, file_name=path.name)
+        assert outcome(plan, data, quick=True, file_name=path.name) == careful, path.name
+        reported += bool(careful[2] or careful[4])
+    assert reported  # some samples are unusual for every format

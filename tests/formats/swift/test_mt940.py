@@ -22,6 +22,8 @@ from erengine.codecs.swift.reader import SwiftReader
 from erengine.engine import CompiledFormat, Engine
 from erengine.errors import ErengineError, ValidationError, flatten
 
+from .conftest import outcome, plan_of
+
 STATEMENT = (
     b":20:STMT1\r\n:25:NL91ABNA0417164300\r\n:28C:12/1\r\n:60F:C240102EUR100,00\r\n"
     b":61:2401030103D25,50NTRFINV-1//BANKREF1\r\n:86:first line\r\n"
@@ -286,6 +288,7 @@ def test_the_quick_path_reads_what_the_careful_path_reads(
         compiled, compiled.model.from_json(compiled.model.to_json({"statements": items}))
     )
     assert read_with(plan, written) == read_with(careful_only(plan), written)
+    assert outcome(plan, written, quick=True) == outcome(plan, written, quick=False)
 
 
 MT942 = (
@@ -564,3 +567,65 @@ def test_an_envelope_block_that_would_break_the_envelope_is_refused(tmp_path: Pa
     with pytest.raises(ValidationError) as caught:
         write(user, document)
     assert caught.value.code == "VAL172"
+
+
+# Statements the quick paths must leave to the careful ones (a value that does not decode,
+# a notation refused, a tolerance, a check), each with the format that reads it.
+_HEAD = b":20:S1\r\n:25:NL91ABNA0417164300\r\n:28C:1/1\r\n:60F:C240102EUR100,00\r\n"
+_TAIL = b":62F:C240103EUR100,00\r\n-\r\n"
+UNUSUAL = {
+    "a day that does not exist": ("mt940", b":61:2402300230C1,00NTRFREF\r\n"),
+    "an amount with a dot": ("mt940", b":61:2401030103C1.00NTRFREF\r\n"),
+    "an unknown mark": ("mt940", b":61:2401030103X1,00NTRFREF\r\n"),
+    "a month-day that does not exist": ("mt940", b":61:2401031332C1,00NTRFREF\r\n"),
+    "an empty and a blank :86:": ("mt940", b":61:2401030103C1,00NTRFREF\r\n:86:\r\n"),
+    "a :86: too long": ("mt940", b":61:2401030103C1,00NTRFREF\r\n:86:" + b"x" * 70 + b"\r\n"),
+    "a second :86:": ("mt940", b":61:2401030103C0,00NTRFREF\r\n:86:a\r\n:86:b\r\n"),
+    "an entry after the closing": ("mt940", b":62F:C240103EUR100,00\r\n:61:2401030103C0,NTRFR\r\n"),
+    "a wrong balance": ("mt940", b":61:2401030103RC5,00NTRFREF//BANK\r\n:86:x\r\ny\r\n"),
+    "German sub-fields": (
+        "mt940-de",
+        b":61:2401030103D1,NMSCNONREF\r\n:86:166?00GUT?20EREF+E1\r\n",
+    ),
+    "30 February in Germany": ("mt940-de", b":61:1602300230C0,00NTRFREF\r\n:NS:22x\r\n"),
+    "a :61: wrapped mid-value": (
+        "mt940-de-lenient",
+        b":61:1811261126CR\r\n0,00N062NONREF\r\n:86:166?00GUT\r\n",
+    ),
+    "Dutch tabs and no comma": ("mt940-nl", b":61:2401030103C5NTRFREF\r\n:86:/NAME/A\tB/\r\n"),
+    "a Rabobank name": (
+        "mt940-rabobank-legacy",
+        b":61:2401030103C5,00NTRF0123456789      NAME\r\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNUSUAL))
+def test_an_unusual_entry_reads_the_same_through_the_quick_and_the_careful_path(
+    case: str,
+) -> None:
+    name, lines = UNUSUAL[case]
+    data = _HEAD + lines + _TAIL
+    plan = plan_of(f"{name}@^1")
+    careful = outcome(plan, data, quick=False)
+    assert outcome(plan, data, quick=True) == careful
+    items, _, warnings, _, errors = careful
+    assert items and (warnings or errors)  # each case is unusual: it reports something
+
+
+def test_ordinary_tags_do_not_go_the_careful_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The switch is real: quick, no tag of an ordinary statement is read part by part."""
+    careful_tags: list[str] = []
+    read_carefully = SwiftReader.read_carefully
+
+    def counted(self: SwiftReader, state: Any, swift_field: Any, *rest: Any) -> None:
+        careful_tags.append(swift_field.tag)
+        read_carefully(self, state, swift_field, *rest)
+
+    monkeypatch.setattr(SwiftReader, "read_carefully", counted)
+    plan = plan_of("mt940@^1")
+    assert outcome(plan, STATEMENT, quick=True) == outcome(plan, STATEMENT, quick=False)
+    assert careful_tags.count("61") == 2  # both :61: read carefully once, with quick=False
+    careful_tags.clear()
+    outcome(plan, STATEMENT, quick=True)
+    assert careful_tags == []
