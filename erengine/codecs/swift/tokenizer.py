@@ -38,6 +38,7 @@ MESSAGE_NOT_CLOSED = "PRS305"
 FIELD_TOO_LONG = "PRS306"
 
 _TAG_LINE = re.compile(r":(\d\d[A-Z]?|NS):")
+_TAG_NAME = re.compile(r"\d\d[A-Z]?|NS")
 _SPLIT_TAG_REST = re.compile(r"(\d\d[A-Z]?|NS):")
 _ENVELOPE_START = re.compile(r"\{[0-9A-Z]{1,3}:")
 # Bytes that transmission software and editors leave around messages (NUL, SOH, STX, ETX,
@@ -251,8 +252,12 @@ class _Scanner:
         # message, a tag split over two lines, a field too long, stray control bytes) goes
         # to ``inside_line``/``outside_line``, which give the same events for every line.
         known, start_tag, strip = self.known_tags, self.start_tag, self.strip_trailing_spaces
-        tag_line, controls, max_lines = _TAG_LINE.match, _CONTROLS, self.max_field_lines
+        controls, max_lines = _CONTROLS, self.max_field_lines
         quick = self.quick
+        # A tag line is ':', a tag name, ':' (``_TAG_LINE``): the text before the second
+        # ':' is looked up among the known tags that are tag names, or else matched.
+        names = None if known is None else {tag for tag in known if _TAG_NAME.fullmatch(tag)}
+        is_name = _TAG_NAME.fullmatch
         # The field the quick path is reading, in locals: its tag, where its tag and value
         # start, its lines and their numbers (``values`` None: none). The careful path keeps
         # it in ``self.draft``; it passes from one to the other before either reads a line.
@@ -274,34 +279,29 @@ class _Scanner:
                         )
                     line = text.rstrip(" \t") if strip else text
                     if first == ":":
-                        tag = tag_line(line)
-                        if tag is not None:
-                            found = tag.group(1)
-                            if (known is None or found in known) and (
-                                found != start_tag or not self.has_fields or self.enveloped
-                            ):
-                                if values is not None:
-                                    yield _new_field(
-                                        SwiftField,
-                                        (
-                                            name,
-                                            values[0] if len(values) == 1 else "\n".join(values),
-                                            line_number,
-                                            column,
-                                            tuple(numbers),
-                                            value_column,
-                                        ),
-                                    )
-                                value_start = tag.end()
-                                name, line_number, column, value_column = (
-                                    found,
-                                    number,
-                                    1,
-                                    value_start + 1,
+                        end = line.find(":", 1)
+                        found = line[1:end]
+                        if (
+                            end > 0
+                            and (found in names if names is not None else is_name(found))
+                            and (found != start_tag or not self.has_fields or self.enveloped)
+                        ):
+                            if values is not None:
+                                yield _new_field(
+                                    SwiftField,
+                                    (
+                                        name,
+                                        values[0] if len(values) == 1 else "\n".join(values),
+                                        line_number,
+                                        column,
+                                        tuple(numbers),
+                                        value_column,
+                                    ),
                                 )
-                                values, numbers = [line[value_start:]], [number]
-                                self.has_fields = True
-                                continue
+                            name, line_number, column, value_column = found, number, 1, end + 2
+                            values, numbers = [line[end + 1 :]], [number]
+                            self.has_fields = True
+                            continue
                     elif first not in "-{" and values is not None and len(values) < max_lines:
                         values.append(line)
                         numbers.append(number)

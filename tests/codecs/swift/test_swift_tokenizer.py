@@ -279,6 +279,7 @@ TRICKY = [
     b":20:A\n:86:1\n2\n3\n4\n5\n:62F:C1\n-\n",
     b"{not an envelope\n:20:A\n{oops\n-\n",
     b"ABNANL2A\n940\n:940:\n:20:A\n:86:x\n\n\n-\r\n\r\n",
+    b":20:A\n:86:x\n:NSx\n:20A\n:2:x\n:123:x\n::\n:20C:y\n:NS:z\n:86::\n",
 ]
 OPTIONS = [
     {},
