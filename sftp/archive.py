@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
+from weakref import WeakKeyDictionary
 
 from .durable import SyncBatch, copy_durably, data_folder, file_sha256
 from .endpoint import LocalEndpoint, SftpEndpoint
@@ -50,10 +51,9 @@ class Archive:
     def __init__(self, folder: Path, retention_days: int | None = None) -> None:
         self.folder = folder
         self.retention_days = retention_days
-        self._folders: set[Path] = set()  # made already
         # Manifest lines waiting for their batch's barrier (dropped with a batch that never
         # reaches it: its copies are then redone by the next run).
-        self._queued: dict[SyncBatch, list[Mapping[str, object]]] = {}
+        self._queued: WeakKeyDictionary[SyncBatch, list[Mapping[str, object]]] = WeakKeyDictionary()
 
     @classmethod
     def for_endpoint(cls, endpoint: SftpEndpoint | LocalEndpoint) -> Archive:
@@ -70,14 +70,12 @@ class Archive:
         name = entry.remote_path.rsplit("/", 1)[-1]
         target = folder / f"{entry.sha256[:16]}-{name}"
         record = {"event": "archived", **asdict(entry), "archived_path": str(target)}
-        if folder not in self._folders:
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise LocalFileError(
-                    f"cannot create archive folder {folder}: {exc.strerror}", operation="archive"
-                ) from exc
-            self._folders.add(folder)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LocalFileError(
+                f"cannot create archive folder {folder}: {exc.strerror}", operation="archive"
+            ) from exc
         if batch is None:
             _copy_once(source, target, entry, None)
             self._append([record])
