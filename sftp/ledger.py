@@ -165,13 +165,15 @@ class Ledger:
         """Record our intent to fetch ``key`` (durably), or return the existing row."""
         now = _now()
         with self._transaction(durable=False):
-            self._db.execute(
+            cursor = self._db.execute(
                 "INSERT OR IGNORE INTO pickups"
                 " (endpoint, remote_path, size, mtime, state, claimed_at, updated_at)"
                 " VALUES (?, ?, ?, ?, 'claimed', ?, ?)",
                 (key.endpoint, key.remote_path, key.size, key.mtime, now, now),
             )
-        row = self.pickup(key)
+        if cursor.rowcount == 1 and cursor.lastrowid is not None:
+            return PickupRow(cursor.lastrowid, key, "claimed", None, None, None, None)
+        row = self.pickup(key)  # claimed before
         assert row is not None
         return row
 
