@@ -145,8 +145,8 @@ def outcome(plan: XmlFormatPlan, data: dict[str, Any], quick: Any) -> tuple[Any,
     except ErengineError as error:
         return ("errors", [single.to_dict() for single in flatten(error)])
     except (ValueError, TypeError) as error:
-        # lxml refusing a character XML forbids; a text amount added to a total (the model
-        # check before writing refuses it; unchecked, both paths fail alike)
+        # lxml refusing a character XML forbids; a text amount added to a total (typed model
+        # data has a Decimal there; the generic walk raises TypeError, and so must the quick)
         return ("refused", type(error).__name__, str(error))
     return ("bytes", sink.getvalue())
 
