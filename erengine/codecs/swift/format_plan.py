@@ -132,9 +132,10 @@ class TagPlan:
     writing: FieldNotation  # strict SWIFT
     parts: tuple[PartPlan, ...]
     read_parts: tuple[PartPlan, ...]  # the parts reading sets or checks (not the ignored)
-    # The quick path of reading, for tags whose parts are all bound: ``quick(scope, groups)``
-    # decodes and stores every part. A value that does not decode raises ``LeafError`` or
-    # ``ArithmeticError`` and sends the tag down the careful path, which reports it.
+    # The quick path of reading, for tags whose parts are all bound and that make no list
+    # item: ``quick(scope, value)`` matches the value and decodes and stores every part. A
+    # value that does not match gives None, one that does not decode raises ``LeafError`` or
+    # ``ArithmeticError``; either sends the tag down the careful path, which reports it.
     quick: QuickReader | None
     optional: bool
     when: Expression | None  # written only when this holds
@@ -514,9 +515,11 @@ class _Compiler:
             # The free text is the last part (`6*65x` of :86:).
             subfield_part = len(names) - 1
         read_parts = tuple(part for part in parts if part.kind != "ignore")
-        quick = _quick_path(
-            reading, read_parts, joins=spec.repeat and items is None, where=format_path(where)
-        )
+        # A tag whose each occurrence makes a list item (a balance) is read carefully: a few
+        # a message, and its item is made only once its value fits.
+        quick = None
+        if items is None:
+            quick = _quick_path(reading, read_parts, joins=spec.repeat, where=format_path(where))
         implies = tuple(spec.implies.items())
         if items is not None and spec.as_ is not None:
             for dotted in spec.implies:

@@ -24,7 +24,6 @@ from erengine.codecs.leaf import LeafError
 from erengine.codecs.swift.format_plan import (
     GroupPlan,
     PartPlan,
-    QuickReader,
     SwiftPlan,
     TagPlan,
 )
@@ -444,8 +443,17 @@ class SwiftReader:
             swift_field = swift_field._replace(value=value)
         scope = state.scope
         quick = tag.quick if self.quick else None
-        if quick is not None and tag.items is None and self.read_quickly(quick, tag, value, scope):
-            return
+        if quick is not None:
+            try:
+                groups = quick(scope, value)
+            except (LeafError, ArithmeticError):
+                groups = None  # a part that does not decode: the careful path reports it
+            if groups is not None:
+                if tag.subfields is not None and tag.subfield_part is not None:
+                    text = groups[tag.subfield_part]
+                    if text:
+                        self.split(tag.subfields, text, scope)
+                return
         match = tag.reading.pattern.fullmatch(value)
         if match is None and (tag.tolerant is not None or tag.rejoin_lines):
             match, swift_field = self.tolerated(state, swift_field, tag)
@@ -463,26 +471,7 @@ class SwiftReader:
             item: dict[str, Any] = dict(tag.implies)
             tag.items.append(scope, item)
             scope[tag.item_name] = item
-            if quick is not None and self.read_quickly(quick, tag, value, scope):
-                return
         self.read_carefully(state, swift_field, tag, groups)
-
-    def read_quickly(
-        self, quick: QuickReader, tag: TagPlan, value: str, scope: dict[str, Any]
-    ) -> bool:
-        """The tag read by its quick path; False when it must go the careful way (its value
-        does not fit the notation, or a part does not decode: the careful path reports it)."""
-        try:
-            groups = quick(scope, value)
-        except (LeafError, ArithmeticError):
-            return False
-        if groups is None:
-            return False
-        if tag.subfields is not None and tag.subfield_part is not None:
-            text = groups[tag.subfield_part]
-            if text:
-                self.split(tag.subfields, text, scope)
-        return True
 
     def tolerated(
         self, state: _MessageState, swift_field: SwiftField, tag: TagPlan
