@@ -23,6 +23,7 @@ from erengine.codecs.base import ListItem, ReadReport
 from erengine.codecs.leaf import LeafError
 from erengine.codecs.swift.format_plan import (
     GroupPlan,
+    ListTarget,
     PartPlan,
     SwiftPlan,
     TagPlan,
@@ -61,7 +62,8 @@ class _MessageState:
     group: GroupPlan | None = None
     group_tag: int = 0
     item: dict[str, Any] | None = None
-    firsts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # The first item of each ``first_item`` list, with the list it goes to when not empty.
+    firsts: list[tuple[ListTarget, dict[str, Any]]] = field(default_factory=list)
     page_settled: bool = False
     # A field of the message did not read: sums and checks over it would only add noise.
     failed: bool = False
@@ -108,11 +110,14 @@ class SwiftReader:
         self.skipped = 0  # messages that made no item (skip_unless_any)
         self.envelope = {block.tag: block for block in plan.envelope}
         self.list_counts: dict[str, int] = {}  # items yielded so far, per group
-        # Per group: its model list path and the totals it feeds, looked up once.
+        # Per group: its model list path and the totals it feeds, each with its summand's
+        # bare run (the quick path's), looked up once.
         self.groups = {
             slot.name: (
                 (plan.list_key, *slot.items.keys),
-                tuple(total for total in plan.totals if total.group == slot.name),
+                tuple(
+                    (total, total.summand.run) for total in plan.totals if total.group == slot.name
+                ),
             )
             for slot in plan.slots
             if isinstance(slot, GroupPlan)
@@ -382,11 +387,11 @@ class SwiftReader:
         state.item = item
         state.group_tag = 0
         state.scope[group.item_name] = item
-        state.firsts = []
-        for name, _ in group.first_items:
+        state.firsts = firsts = []
+        for name, target in group.first_items:
             first: dict[str, Any] = {}
             state.scope[name] = first
-            state.firsts.append((name, first))
+            firsts.append((target, first))
 
     def close_group(self, state: _MessageState) -> ListItem | None:
         """The group item being read, completed (None when there is none)."""
@@ -395,10 +400,9 @@ class SwiftReader:
             return None
         state.item = None
         scope = state.scope
-        if group.first_items:
-            for (_, target), (_, first) in zip(group.first_items, state.firsts, strict=True):
-                if first:
-                    target.append(scope, first)
+        for target, first in state.firsts:
+            if first:
+                target.append(scope, first)
         known = state.derived
         for derived in group.derived:
             path = derived.path
@@ -410,17 +414,16 @@ class SwiftReader:
         list_path, totals = self.groups[group.name]
         if totals:
             sums = scope["totals"]
-            for total in totals:
+            bare = self.quick and not state.failed
+            for total, run in totals:
                 summand: Any = None
-                if self.quick and not state.failed:
+                if bare:
                     # Run bare; anything unusual is evaluated again, which reports it.
                     try:
-                        summand = total.summand.run(scope)
+                        summand = run(scope)
                     except FAILURES:
                         summand = None
-                    if summand is None or isinstance(summand, Undefined):
-                        summand = self.evaluate(total.summand, state, total.name)
-                else:
+                if summand is None or isinstance(summand, Undefined):
                     summand = self.evaluate(total.summand, state, total.name)
                 if isinstance(summand, (Decimal, int)):
                     sums[total.name] += summand
