@@ -23,6 +23,7 @@ Both give the same bytes and errors.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any, BinaryIO
 
 from lxml import etree
@@ -125,9 +126,16 @@ class XmlWriter:
             else:
                 scope.pop(plan.item_name, None)
                 return
-        for item in items:
+        self.json.append("")
+        self.labels.append("")
+        for index, item in enumerate(items):
+            # Where an error names the item; its key is added when the item is written.
+            self.json[-1] = f"{plan.for_each[-1]}[{index}]"
+            self.labels[-1] = f"{plan.name}#{index + 1}"
             scope[plan.item_name] = item
             self.aggregate_one(plan, scope, owned)
+        self.json.pop()
+        self.labels.pop()
         scope.pop(plan.item_name, None)
 
     def aggregate_one(
@@ -144,8 +152,16 @@ class XmlWriter:
                 self.totals[name] += 1
             else:
                 amount = self.evaluate(plan.feeds.expressions[summand], scope)
-                if amount is not None:
+                if isinstance(amount, int | Decimal) and not isinstance(amount, bool):
                     self.totals[name] += amount
+                elif amount is not None:  # data that skipped the model check
+                    self.fail(
+                        "VAL101",
+                        f"`{plan.local}` adds to total `{name}` a value that is not a number",
+                        plan,
+                        expected="an integer or a Decimal",
+                        found=repr(amount),
+                    )
         for child in plan.children:
             self.aggregate(child, scope, owned)
 

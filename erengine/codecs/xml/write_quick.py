@@ -39,6 +39,7 @@ from jinja2 import Undefined
 
 from erengine.codecs.base import ModelPath
 from erengine.codecs.records.fast import Careful
+from erengine.codecs.xml.leaves import HAS_XML_FORBIDDEN, XML_FORBIDDEN
 from erengine.codecs.xml.plan import ElementPlan, LeafPlan, XmlFormatPlan
 from erengine.expr import Expression
 from erengine.validate.unique import UniqueKeys
@@ -58,17 +59,14 @@ class QuickPaths:
     sums: Mapping[int, QuickSum]
 
 
-# Characters XML 1.0 forbids (lxml refuses to write them), and lone surrogates.
-_FORBIDDEN = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
-_TEXT_SPECIAL = re.compile(f"[&<>\r{_FORBIDDEN}]").search
-_ATTRIBUTE_SPECIAL = re.compile(f'[&<>"\n\r\t{_FORBIDDEN}]').search
-_HAS_FORBIDDEN = re.compile(f"[{_FORBIDDEN}]").search
+_TEXT_SPECIAL = re.compile(f"[&<>\r{XML_FORBIDDEN}]").search
+_ATTRIBUTE_SPECIAL = re.compile(f'[&<>"\n\r\t{XML_FORBIDDEN}]').search
 _NOTHING: tuple[None, list[Any]] = (None, [])  # as the writer's has_data: no value, no items
 
 
 def escape_text(text: str) -> str:
     """Element text as lxml writes it; ``Careful`` for a character XML forbids."""
-    if _HAS_FORBIDDEN(text):
+    if HAS_XML_FORBIDDEN(text):
         raise Careful
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")

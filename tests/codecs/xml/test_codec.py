@@ -279,3 +279,33 @@ def test_other_namespaces_are_refused_unless_accepted(small: CompiledFormat) -> 
     with pytest.raises(ErengineError) as caught:
         read(small, EXPECTED.replace("urn:test", "urn:other"))
     assert codes(caught.value) == ["PRS202"]
+
+
+def test_a_total_of_something_not_a_number_is_an_error_naming_the_item(
+    small: CompiledFormat,
+) -> None:
+    """Data that skipped the model check (a library caller) must not end in a TypeError."""
+    bad = {**payment("B", "1.00"), "amount": "12.x"}
+    with pytest.raises(ErengineError) as caught:
+        write(small, data(payment("A", "1.00"), bad))
+    errors = flatten(caught.value)
+    assert "VAL101" in [e.code for e in errors]
+    total = next(e for e in errors if e.code == "VAL101")
+    assert "total `total`" in total.message
+    position = total.to_dict()["position"]
+    assert position["record"] == "tx#2"
+    assert position["json_path"] == "$.batches[0].payments[1]"
+    assert total.to_dict()["found"] == "'12.x'"
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x01", "\x1f", "\ufffe", "\ud800"])
+def test_a_character_xml_forbids_is_an_error_naming_the_field(
+    small: CompiledFormat, character: str
+) -> None:
+    bad = {**payment("B", "1.00"), "creditor": {"name": f"Zo{character}e"}}
+    with pytest.raises(ErengineError) as caught:
+        write(small, data(payment("A", "1.00"), bad))
+    (error,) = flatten(caught.value)
+    assert error.code == "VAL104"
+    assert error.to_dict()["position"]["xpath"] == "/Doc/Batch[1]/Tx[2]/Cdtr"
+    assert "characters XML allows" in str(error)
