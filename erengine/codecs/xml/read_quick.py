@@ -128,6 +128,9 @@ def _qualifies(item: ElementPlan, names: Counter[str]) -> tuple[str, ...] | None
     return tuple(nested) if fits(item, (item.item_name,), True) else None
 
 
+_Items = dict[str, str]  # the name of each list item inside -> its variable
+
+
 class _Generator:
     """Writes the source of one item's quick function; values go in as constants."""
 
@@ -160,7 +163,7 @@ class _Generator:
             "out = []",
             "count = 0",
         ]
-        self.container(item, "e0", 0, {item.item_name: "it0"}, lines)
+        self.container(item, 0, {item.item_name: "it0"}, lines)
         lines.append("return out, count")
         prologue = [f"K{i} = {name}" for i, name in enumerate(self.names)]
         self.source.add([*prologue, "def read(reader, e0, it0, attach):"])
@@ -170,15 +173,10 @@ class _Generator:
         read: QuickRead = factory()
         return read
 
-    def container(
-        self,
-        plan: ElementPlan,
-        var: str,
-        depth: int,
-        items: dict[str, str],
-        lines: list[str],
-    ) -> None:
-        """Lines reading the children of the container ``var``, then its attributes."""
+    def container(self, plan: ElementPlan, depth: int, items: _Items, lines: list[str]) -> None:
+        """Lines reading the children of the container at ``depth`` (``e0`` the item's
+        element, ``e1`` its child, ...), then its attributes."""
+        var = f"e{depth}"
         child, index, position = f"e{depth + 1}", f"i{depth}", f"p{depth}"
         tags = {
             qualify(namespace, c.local): i
@@ -223,7 +221,7 @@ class _Generator:
             if i in counted:
                 body.append(f"k{depth}_{i} += 1")
             counter = f"k{depth}_{i}" if i in counted else None
-            self.child(child_plan, child, depth + 1, items, body, counter=counter)
+            self.child(child_plan, depth + 1, items, body, counter=counter)
             lines.extend(f"        {line}" for line in body)
         if plan.choice:
             if not plan.optional:
@@ -237,17 +235,11 @@ class _Generator:
         self.attributes(plan, var, items, lines)
 
     def child(
-        self,
-        plan: ElementPlan,
-        var: str,
-        depth: int,
-        items: dict[str, str],
-        lines: list[str],
-        *,
-        counter: str | None,
+        self, plan: ElementPlan, depth: int, items: _Items, lines: list[str], *, counter: str | None
     ) -> None:
-        """Lines reading the child ``var`` (``counter``: its occurrences so far, this one
-        included), as the generic ``start`` and ``end`` do."""
+        """Lines reading the child at ``depth`` (``counter``: its occurrences so far, this
+        one included), as the generic ``start`` and ``end`` do."""
+        var = f"e{depth}"
         if plan.when is not None:
             lines.extend(
                 [
@@ -274,7 +266,7 @@ class _Generator:
             target = self.target(path, items, lines)
             lines.append(f"{target}[{self.const(path[-1])}] = {self.const(value)}")
         if plan.kind == "container":
-            self.container(plan, var, depth, items, lines)
+            self.container(plan, depth, items, lines)
         else:
             assert plan.leaf is not None
             lines.append(f"if len({var}): raise Careful")  # elements in a text element
