@@ -264,19 +264,12 @@ class _Scanner:
         name, line_number, column, value_column = "", 0, 0, 0
         values: list[str] | None = None
         numbers: list[int] = []
+        # What only the careful way changes, taken again after each of its lines.
+        inside, split = self.inside, False
         for number, text in lines:
-            if self.inside:
+            if inside:
                 first = text[:1]
-                if quick and first and first not in controls and self.split_colon_line is None:
-                    draft = self.draft
-                    if draft is not None:
-                        self.draft = None
-                        name, line_number, column = draft.tag, draft.line, draft.column
-                        value_column, values, numbers = (
-                            draft.value_column,
-                            draft.lines,
-                            draft.line_numbers,
-                        )
+                if quick and first and first not in controls and not split:
                     line = text.rstrip(" \t") if strip else text
                     if first == ":":
                         end = line.find(":", 1)
@@ -314,6 +307,12 @@ class _Scanner:
                 yield from self.inside_line(number, text, 0)
             else:
                 yield from self.outside_line(number, text)  # no field is being read
+            inside, split = self.inside, self.split_colon_line is not None
+            draft = self.draft
+            if quick and draft is not None:
+                self.draft = None
+                name, line_number, column = draft.tag, draft.line, draft.column
+                value_column, values, numbers = draft.value_column, draft.lines, draft.line_numbers
         if values is not None:
             self.draft = _FieldDraft(name, line_number, column, value_column, values, numbers)
         if self.inside:
