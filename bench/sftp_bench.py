@@ -7,8 +7,9 @@ Measures, in one run and against the same server:
 - 1,000 small files up and down: erengine push/pull of the batch in one session beside one
   ``sftp -b`` batch of 1,000 ``put`` lines / one ``get`` of the folder.
 
-Each figure is the best of ``--repeat`` runs (default 3), for erengine and the client alike:
-on a shared machine the other processes' load only ever slows a run down.
+Each figure is the best of ``--repeat`` rounds (default 3), for erengine and the client alike:
+on a shared machine the other processes' load only ever slows a run down. A round times the
+client and erengine one after the other, and the median of the rounds' ratios is printed too.
 
 Targets (issue 5): large file >= 0.7x the sftp client, small files within 2x.
 Run: ``.venv/bin/python bench/sftp_bench.py [--large-mb 100] [--small-files 1000] [--repeat 3]``.
@@ -63,9 +64,18 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def best(prepare: Callable[[], Callable[[], object]], repeat: int) -> float:
-    """The best of ``repeat`` timings of the action ``prepare`` returns (fresh each time)."""
-    return min(timed(prepare()) for _ in range(repeat))
+Prepare = Callable[[], Callable[[], object]]
+"""Sets up a fresh run (folders, ledger) and returns the action to time."""
+
+
+def rounds(prepares: list[Prepare], repeat: int) -> list[list[float]]:
+    """``repeat`` timings of each action, taken in turns (client, erengine, ...) so that
+    each round's figures saw the same load; one list of timings per action."""
+    timings: list[list[float]] = [[] for _ in prepares]
+    for _ in range(repeat):
+        for prepare, taken in zip(prepares, timings, strict=True):
+            taken.append(timed(prepare()))
+    return timings
 
 
 class SftpClient:
@@ -97,17 +107,32 @@ def endpoint_for(server: Any, folders: dict[str, str], data: Path) -> SftpEndpoi
     return endpoint
 
 
-def report(label: str, megabytes: float, ours: float, theirs: float) -> None:
+def paired(ours: list[float], theirs: list[float]) -> str:
+    """The best times' ratio, and the median of each round's ratio (robust to a round that
+    other processes slowed down)."""
+    rounds_ratio = statistics.median(t / o for o, t in zip(ours, theirs, strict=True))
+    return f"ratio {min(theirs) / min(ours):5.2f}x (rounds: median {rounds_ratio:5.2f}x)"
+
+
+def report(
+    label: str, megabytes: float, ours_times: list[float], theirs_times: list[float]
+) -> None:
+    ours, theirs = min(ours_times), min(theirs_times)
     print(
         f"{label:44} erengine {megabytes / ours:8.1f} MB/s ({ours:6.2f} s)   "
-        f"sftp {megabytes / theirs:8.1f} MB/s ({theirs:6.2f} s)   ratio {theirs / ours:5.2f}x"
+        f"sftp {megabytes / theirs:8.1f} MB/s ({theirs:6.2f} s)   "
+        f"{paired(ours_times, theirs_times)}"
     )
 
 
-def report_files(label: str, count: int, ours: float, theirs: float) -> None:
+def report_files(
+    label: str, count: int, ours_times: list[float], theirs_times: list[float]
+) -> None:
+    ours, theirs = min(ours_times), min(theirs_times)
     print(
         f"{label:44} erengine {count / ours:8.0f} files/s ({ours:6.2f} s)   "
-        f"sftp {count / theirs:8.0f} files/s ({theirs:6.2f} s)   ratio {theirs / ours:5.2f}x"
+        f"sftp {count / theirs:8.0f} files/s ({theirs:6.2f} s)   "
+        f"{paired(ours_times, theirs_times)}"
     )
 
 
@@ -149,22 +174,22 @@ def bench_large(
 
         return write
 
-    theirs_up, ours_up, bare_up = (
-        best(client_up, repeat),
-        best(push, repeat),
-        best(bare_push, repeat),
-    )
+    theirs_up, ours_up, bare_up = rounds([client_up, push, bare_push], repeat)
     report(f"upload {size_mb} MiB, full push", megabytes, ours_up, theirs_up)
     report(f"upload {size_mb} MiB, bare transfer", megabytes, bare_up, theirs_up)
 
-    fresh(root / "down")
-    shutil.copyfile(source, root / "down" / "large.bin")
+    def inbox() -> None:
+        # A pull moves the file to down/done/.
+        fresh(root / "down")
+        shutil.copyfile(source, root / "down" / "large.bin")
 
     def client_down() -> Callable[[], object]:
+        inbox()
         got = fresh(work / "got")
         return lambda: client.run(f"get down/large.bin {got}/large.bin\n")
 
     def bare_pull() -> Callable[[], object]:
+        inbox()
         got = fresh(work / "got")
 
         def read() -> None:
@@ -174,17 +199,13 @@ def bench_large(
         return read
 
     def pull() -> Callable[[], object]:
-        # The previous pull moved the file to down/done/.
-        shutil.rmtree(root / "down" / "done", ignore_errors=True)
-        if not (root / "down" / "large.bin").exists():
-            shutil.copyfile(source, root / "down" / "large.bin")
+        inbox()
         picker = Picker(endpoint, ledger=fresh_ledger(work), archive=fresh_archive(work))
         got = fresh(work / "got")
         return lambda: picker.pick_up(got)
 
-    theirs_down, bare_down = best(client_down, repeat), best(bare_pull, repeat)
+    theirs_down, bare_down, ours_down = rounds([client_down, bare_pull, pull], repeat)
     session.close()
-    ours_down = best(pull, repeat)
     report(f"download {size_mb} MiB, full pull", megabytes, ours_down, theirs_down)
     report(f"download {size_mb} MiB, bare transfer", megabytes, bare_down, theirs_down)
 
@@ -239,11 +260,7 @@ def bench_small(
         fresh(root / "up")
         return lambda: each(files, lambda path: bare_publish(session, path))
 
-    theirs_up, ours_up, bare_up = (
-        best(client_up, repeat),
-        best(push, repeat),
-        best(bare_push, repeat),
-    )
+    theirs_up, ours_up, bare_up = rounds([client_up, push, bare_push], repeat)
     report_files(f"upload {count} x 4 KB, full push", count, ours_up, theirs_up)
     report_files(f"upload {count} x 4 KB, bare temp+stat+rename", count, bare_up, theirs_up)
 
@@ -266,11 +283,7 @@ def bench_small(
         inbox()
         return lambda: each(files, lambda p: session.read(f"down/{p.name}", io.BytesIO(), None))
 
-    theirs_down, ours_down, bare_down = (
-        best(client_down, repeat),
-        best(pull, repeat),
-        best(bare_pull, repeat),
-    )
+    theirs_down, ours_down, bare_down = rounds([client_down, pull, bare_pull], repeat)
     session.close()
     report_files(f"download {count} x 4 KB, full pull", count, ours_down, theirs_down)
     report_files(f"download {count} x 4 KB, bare transfer", count, bare_down, theirs_down)
@@ -316,7 +329,7 @@ def main() -> None:
             latency = fsync_latency(work)
         finally:
             server.stop()
-    print(f"best of {args.repeat} runs each. ratio = erengine speed / sftp speed. Targets: large")
+    print(f"best of {args.repeat} rounds. ratio = erengine speed / sftp speed. Targets: large")
     print("file >= 0.70x; small files >= 0.50x (within 2x). 'full' includes hashing, the archive")
     print("copy, the manifest line and the ledger, made durable once per group of files; 'bare'")
     print("is the SFTP protocol work alone.")

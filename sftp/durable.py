@@ -104,6 +104,11 @@ def _syncfs_function() -> Callable[[int], int] | None:
 _SYNCFS = _syncfs_function()
 
 
+SYNCFS_FROM = 8
+"""Files in a batch from which one ``syncfs`` beats an fsync each. For fewer (a large file,
+a single payment) the fsyncs flush only our own data, while ``syncfs`` also waits for
+whatever else is pending on that file system."""
+
 WORKERS = 4
 """Threads writing a batch's files in the background. Creating a file waits on the file
 system's journal far longer than it uses the CPU; a few at once overlap those waits with
@@ -118,7 +123,8 @@ class SyncBatch:
     queues a step (in the caller's thread) that runs once those jobs are done. ``sync``
     waits for the jobs (raising the first error), runs the queued steps, then makes every
     noted file durable: one ``syncfs(2)`` per file system touched where the kernel offers
-    it (one journal commit however many files), else an fsync of each file and each folder.
+    it (one journal commit however many files) and the batch has ``SYNCFS_FROM`` files or
+    more, else an fsync of each file and each folder.
     Nothing that depends on these files may happen before ``sync`` returns. ``close``
     (also on the way out of an error) waits for jobs still running and stops the threads.
     """
@@ -158,7 +164,7 @@ class SyncBatch:
         if not self._files:
             return
         try:
-            if _SYNCFS is not None:
+            if _SYNCFS is not None and len(self._files) >= SYNCFS_FROM:
                 self._syncfs(_SYNCFS)
             else:
                 self._fsync_each()

@@ -251,3 +251,42 @@ def test_without_syncfs_each_file_and_folder_is_fsynced(
     assert str(archive.folder / "manifest.jsonl") in synced
     assert str(tmp_path / "landed") in synced
     assert str(Path(str(entry["archived_path"])).parent) in synced
+
+
+def test_a_group_of_many_files_is_made_durable_by_one_syncfs_per_barrier(
+    tmp_path: Path,
+    local_endpoint: LocalEndpoint,
+    ledger: Ledger,
+    archive: Archive,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_syncfs = durable._SYNCFS
+    if real_syncfs is None:
+        pytest.skip("no syncfs(2) with error reporting here (Linux 5.8 or later)")
+    calls: list[str] = []
+
+    def syncfs(descriptor: int) -> int:
+        calls.append(os.readlink(f"/proc/self/fd/{descriptor}"))
+        return real_syncfs(descriptor)
+
+    monkeypatch.setattr(durable, "_SYNCFS", syncfs)
+    fsynced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        fsynced.append(os.readlink(f"/proc/self/fd/{descriptor}"))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    for index in range(20):
+        write_file(inbox_of(local_endpoint) / f"s{index:02d}.sta", 100, seed=index)
+
+    report = Picker(local_endpoint, ledger=ledger, archive=archive).pick_up(tmp_path / "landed")
+
+    assert len(report.picked) == 20
+    # The archive copies and manifest lines, then the landed files: one call each, and no
+    # fsync of any single file on our side (the drop folder, standing for the server, fsyncs
+    # its own renames).
+    assert len(calls) == 2
+    ours = (str(tmp_path / "landed"), str(archive.folder))
+    assert [path for path in fsynced if path.startswith(ours)] == []
