@@ -186,8 +186,8 @@ class XmlReader(TreeReaderState):
             for item in self.follow_filtered(events, budget):
                 given += 1
                 yield item
-        except (etree.XMLSyntaxError, _Oversized):
-            pass
+        except (etree.XMLSyntaxError, _Again, ErengineError):
+            pass  # an error group raised before the end, too: said as the generic path says it
         else:
             self.errors.raise_if_any()
             return
@@ -251,10 +251,19 @@ class XmlReader(TreeReaderState):
     def catch_up(self, event: str | None, element: Any) -> Iterator[ListItem]:
         """Follow the plan through the events held back before ``event`` of ``element``
         (None: the end of the document), each the next in document order from the tree:
-        everything before the element the parser reported is in it."""
+        everything before the element the parser reported is in it. An element reported
+        that is not where the tree says it should be (after an error) raises ``_Again``."""
+        if element is not None and self.stack:
+            if event == "start":
+                if element.getroottree().getroot() is not self.stack[0].element:
+                    raise _Again
+            elif not any(frame.element is element for frame in self.stack):
+                raise _Again
         while True:
             if not self.stack:
-                if self.report.records or element is None:
+                if element is not None and self.report.records:
+                    raise _Again  # an element after the document element
+                if element is None:
                     return  # the document element has ended (or none came)
                 root = element.getroottree().getroot()
                 if event == "start" and root is element:
@@ -286,7 +295,7 @@ class XmlReader(TreeReaderState):
         for event, inner in events:
             if inner is element and event == "end":
                 break
-        yield from self.read_complete(frame, quick, None)
+        yield from self.read_complete(frame, quick)
 
     # -- structure ---------------------------------------------------------------------
 
@@ -564,33 +573,41 @@ class XmlReader(TreeReaderState):
         """Read the list item that ``frame`` started once it has ended, with its generated
         function; anything that function does not expect, the generic path reads instead.
 
-        Until the item ends its events are only counted (the elements stay in memory): an
+        Until the item ends its events are only held (the elements stay in memory): an
         item bigger than ``item_limit`` elements, or a document that breaks off inside it,
-        has the events seen so far read on the generic path, which goes on from there."""
-        element = frame.element
+        has the events held read on the generic path, which goes on from there. (The events,
+        not the tree: after an error the parser may report elements the tree does not hold.)"""
+        held: list[tuple[str, Any]] = []
+        hold = held.append
         starts = depth = 0
         try:
-            for event, _ in events:
-                if event == "start":
+            for pair in events:
+                hold(pair)
+                if pair[0] == "start":
                     starts += 1
                     depth += 1
                     if starts > self.item_limit:
-                        yield from self.replay(element, 2 * starts - depth)
+                        yield from self.replay(held)
                         return
                 elif depth:
                     depth -= 1
                 else:
                     break
         except etree.XMLSyntaxError:
-            yield from self.replay(element, 2 * starts - depth)
+            yield from self.replay(held)
             raise
-        yield from self.read_complete(frame, quick, starts)
+        yield from self.read_complete(frame, quick, starts, held)
 
     def read_complete(
-        self, frame: _Frame, quick: QuickReadItem, starts: int | None
+        self,
+        frame: _Frame,
+        quick: QuickReadItem,
+        starts: int | None = None,
+        held: list[tuple[str, Any]] | None = None,
     ) -> Iterator[ListItem]:
         """Read the list item ``frame`` started, now complete in the tree (``starts``
-        elements inside it, if counted), with its quick function, else on the generic path."""
+        elements inside it and the events ``held``, if counted), with its quick function,
+        else on the generic path."""
         element = frame.element
         item = frame.item
         assert item is not None
@@ -604,7 +621,9 @@ class XmlReader(TreeReaderState):
                 set_value(self.scope, self.root, value)
             for name in quick.nested:
                 self.scope.pop(name, None)
-            yield from self.replay(element, None if starts is None else 2 * starts + 1)
+            if held is None:  # the events as the tree holds them, the item's start aside
+                held = list(islice(etree.iterwalk(element, events=("start", "end")), 1, None))
+            yield from self.replay(held)
             return
         self.quick_items += 1
         self.report.records += count if starts is None else starts
@@ -615,13 +634,9 @@ class XmlReader(TreeReaderState):
         assert done is item
         yield item
 
-    def replay(self, element: Any, count: int | None) -> Iterator[ListItem]:
-        """The generic path over the first ``count`` events inside ``element`` (after its
-        start; None: all of them): those the document has delivered so far, in the order
-        it delivered them."""
-        walk = etree.iterwalk(element, events=("start", "end"))
-        walked = list(islice(walk, 1, None if count is None else 1 + count))
-        for event, inner in walked:
+    def replay(self, events: list[tuple[str, Any]]) -> Iterator[ListItem]:
+        """The generic path over ``events`` held back."""
+        for event, inner in events:
             if event == "start":
                 self.start(inner)
             else:
@@ -795,9 +810,11 @@ class XmlReader(TreeReaderState):
         )
 
 
-class _Oversized(Exception):
-    """The parser read more than the reader's ``item_bytes`` without reporting an element: the
-    tree holds an item (or an element the format does not know) that big."""
+class _Again(Exception):
+    """The filtered read cannot go on as the generic path would: the parser read more than
+    the reader's ``item_bytes`` without reporting an element (the tree holds an item, or an
+    element the format does not know, that big), or reported one the tree does not hold
+    where it should (after an error)."""
 
 
 class _Budget:
@@ -813,7 +830,7 @@ class _Budget:
         if self.left is not None:
             self.left -= len(data)
             if self.left < 0:
-                raise _Oversized
+                raise _Again
         return data
 
 

@@ -11,6 +11,7 @@ expected, found). Cases that force the fallback also check that it happened.
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from erengine.engine import Engine
 from erengine.errors import ErengineError, flatten
 from tests.formats.iso20022.statement_strategies import statement_files
 from tests.formats.iso20022.strategies import payment_files
+from tests.fuzz.test_xml_fuzz import mutations
 
 ENGINE = Engine.from_folders()
 MODES: dict[str, dict[str, bool]] = {
@@ -374,3 +376,16 @@ def test_mangled_statements_read_alike_on_both_paths(cut: int, length: int, inse
     cut %= len(data)
     mangled = data[:cut] + insert.encode() + data[cut + length :]
     assert_same_everywhere(plan_of("camt.053.001.02"), mangled)
+
+
+@pytest.mark.corpus
+@settings(
+    max_examples=int(os.environ.get("ERENGINE_FUZZ_EXAMPLES", "100")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_mutated_corpus_files_read_alike_on_both_paths(corpus: Path, data: st.DataObject) -> None:
+    seeds = [(label.rsplit(" as ", 1)[1], text) for label, text in corpus_files(corpus)]
+    name, mutated = data.draw(mutations(seeds))  # the XML fuzz test's mutations
+    assert_same_everywhere(plan_of(name), mutated)
