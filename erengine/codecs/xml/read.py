@@ -14,10 +14,11 @@ outside such items and the items themselves; once an item has ended, one functio
 from the plan reads its subtree. An item it does not expect is read again on the generic path,
 which reports exactly what is wrong. Whatever the plan must see that the parser held back (an
 element outside the items that the format does not know) is worked out from the tree, which
-holds everything before the element reported. A document that breaks off, or an item beyond
-1 MB, is read again from the start with every element reported (items already given are not
-given again): the generic path then says where it broke, and a big item streams. A stream that
-cannot seek is read that way from the start.
+holds everything before the element reported. A document that breaks off or is refused before
+its end, or 1 MB read without an element reported, has the document read again from the start
+with every element reported (items already given are not given again): the generic path then
+says what is wrong, and a big item streams. A stream that cannot seek is read that way from
+the start.
 
 The parser is hardened: no entity resolution, no DTD loading, no network, no ``huge_tree``,
 never ``recover``. ISO 20022 messages have no DTD, so a document with a DOCTYPE (the carrier
@@ -173,9 +174,9 @@ class XmlReader(TreeReaderState):
         else the plan must see (an element it does not know, say) is worked out from the
         tree. Where the document breaks off (not well-formed), or the parser reads more than
         ``item_bytes`` without reporting an element (a big item, a big element the format
-        does not know: memory stays flat), the document is read again from the start with
-        every event, which reports exactly where it broke; the items already given are not
-        given again."""
+        does not know: memory stays flat), or an error ends the read before the document
+        does, the document is read again from the start with every event, which reports
+        exactly what the generic path reports; the items already given are not given again."""
         start = self.stream.tell()
         budget = _Budget(self.stream)
         events = iterparse(
