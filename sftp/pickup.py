@@ -6,12 +6,12 @@ One run, under an inbox lock:
    (done marker, or size and mtime unchanged across ``stable_seconds`` and old enough);
 3. in groups (up to ``GROUP_FILES`` files or ``GROUP_BYTES`` bytes), a group commit: per
    file, claim in the ledger, download to a local temp file (hashing on the way), check the
-   size, spot the same bytes picked up before under another name, archive, rename into the
-   target folder, record; then one barrier for the group (a ``SyncBatch`` sync of the
-   landed files, archive copies and manifest, and a fsynced ledger commit); then per file,
-   hand to the consumer, then move the remote file to ``done/`` (or ``error/`` if the
-   consumer refused it), delete it, or leave it, as the endpoint's ``pickup.after`` (taken)
-   and ``pickup.after_failure`` (refused) say.
+   size, spot the same bytes picked up before under another name, archive; then the
+   group's barrier (a ``SyncBatch`` sync of the downloads, archive copies and manifest
+   lines), the renames into the target folder (their entries synced too) and one fsynced
+   ledger commit recording the group; then per file, hand to the consumer, then move the
+   remote file to ``done/`` (or ``error/`` if the consumer refused it), delete it, or leave
+   it, as the endpoint's ``pickup.after`` (taken) and ``pickup.after_failure`` (refused) say.
 
 Each step commits to the ledger before the next side effect, so a crash anywhere is finished
 by the next run without fetching or handing over a file twice. One window remains, as in
