@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from .postgres import PASSWORD, PASSWORD_ENV, PostgresServer, server_binaries
+from .unavailable import unavailable
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 CORPUS = REPOSITORY.parent / "shared" / "corpus"
@@ -24,10 +25,10 @@ def corpus() -> Path:
     with the reason, rather than pass without reading anything.
     """
     if not CORPUS.is_dir():
-        message = f"the sample corpus is not at {CORPUS} (clone next to shared/)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(
+            f"the sample corpus is not at {CORPUS} (clone next to shared/)",
+            why_ci_needs_it="CI has ../shared beside the clone",
+        )
     return CORPUS
 
 
@@ -40,10 +41,10 @@ def postgres() -> Iterator[PostgresServer]:
     """
     binaries = server_binaries()
     if binaries is None:
-        message = "PostgreSQL's initdb is missing: apt-get install -y postgresql"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}; PostgreSQL tests must run in CI", pytrace=False)
-        pytest.skip(message)
+        unavailable(
+            "PostgreSQL's initdb is missing: apt-get install -y postgresql",
+            why_ci_needs_it="PostgreSQL tests must run in CI",
+        )
     # Under /tmp, not pytest's tmp_path: as root the server runs as `postgres`, which cannot
     # enter pytest-of-root (mode 0700).
     folder = Path(tempfile.mkdtemp(prefix="erengine-pg-"))

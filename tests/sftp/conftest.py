@@ -6,7 +6,6 @@ are skipped with the reason otherwise.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ import pytest
 from erengine_sftp import Archive, Courier, Ledger, Picker, SftpEndpoint, parse_endpoint
 from erengine_sftp.endpoint import LocalEndpoint
 
+from ..unavailable import unavailable
 from .faultproxy import FaultProxy
 from .sshd import SSHD, SshServer, prepare_keys
 
@@ -24,10 +24,10 @@ from .sshd import SSHD, SshServer, prepare_keys
 def _require_sshd() -> None:
     if SSHD.exists():
         return
-    message = f"{SSHD} is missing: install openssh-server (apt-get install -y openssh-server)"
-    if os.environ.get("CI"):
-        pytest.fail(f"{message}; sshd tests must run in CI", pytrace=False)
-    pytest.skip(message)
+    unavailable(
+        f"{SSHD} is missing: install openssh-server (apt-get install -y openssh-server)",
+        why_ci_needs_it="sshd tests must run in CI",
+    )
 
 
 @pytest.fixture(scope="session")
