@@ -226,6 +226,19 @@ def test_a_failed_fetch_in_a_group_loses_and_doubles_nothing(
     assert sorted(os.listdir(tmp_path / "landed")) == ["a.sta", "b.sta", "c.sta"]
 
 
+def fsynced_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths ``os.fsync`` is called on from now on (it still syncs them)."""
+    paths: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        paths.append(os.readlink(f"/proc/self/fd/{descriptor}"))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return paths
+
+
 def test_without_syncfs_each_file_and_folder_is_fsynced(
     tmp_path: Path,
     local_endpoint: LocalEndpoint,
@@ -234,14 +247,7 @@ def test_without_syncfs_each_file_and_folder_is_fsynced(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(durable, "_SYNCFS", None)  # as on macOS or before Linux 5.8
-    synced: list[str] = []
-    real_fsync = os.fsync
-
-    def fsync(descriptor: int) -> None:
-        synced.append(os.readlink(f"/proc/self/fd/{descriptor}"))
-        real_fsync(descriptor)
-
-    monkeypatch.setattr(os, "fsync", fsync)
+    synced = fsynced_paths(monkeypatch)
     write_file(inbox_of(local_endpoint) / "stmt.sta", 100)
 
     Picker(local_endpoint, ledger=ledger, archive=archive).pick_up(tmp_path / "landed")
@@ -274,14 +280,7 @@ def test_a_group_of_many_files_is_made_durable_by_one_syncfs_per_barrier(
         return real_syncfs(descriptor)
 
     monkeypatch.setattr(durable, "_SYNCFS", syncfs)
-    fsynced: list[str] = []
-    real_fsync = os.fsync
-
-    def fsync(descriptor: int) -> None:
-        fsynced.append(os.readlink(f"/proc/self/fd/{descriptor}"))
-        real_fsync(descriptor)
-
-    monkeypatch.setattr(os, "fsync", fsync)
+    fsynced = fsynced_paths(monkeypatch)
     for index in range(20):
         write_file(inbox_of(local_endpoint) / f"s{index:02d}.sta", 100, seed=index)
 
