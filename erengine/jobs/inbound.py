@@ -68,9 +68,11 @@ def run_inbound(job: JobDefinition, context: RunContext) -> InboundResult:
     with transport_errors():
         endpoint = _with_job_settings(load_endpoint(job.path(spec.endpoint)), spec)
     run_ledger, transport_ledger = context.open_ledgers()
-    with run_ledger, job_lock(run_ledger, job.name), transport_ledger:
+    with run_ledger, job_lock(run_ledger, job.name), transport_ledger, ExitStack() as stack:
         run = run_ledger.start_pickup(identity)
         sinks = sql_sinks(job, job.engine.model(formats.model))
+        for sink in sinks:
+            stack.callback(sink.close)
         consumer = _StatementWriter(job, formats, context, run_ledger, run.id, sinks)
         picker = Picker(
             endpoint,

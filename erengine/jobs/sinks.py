@@ -72,6 +72,8 @@ class SqlSink:
     columns: tuple[_Column, ...]
     tables_ready: set[str] = field(default_factory=set, compare=False)
     """Tables found or created in this run: looked for once, not once per statement."""
+    opened: list[Database] = field(default_factory=list, compare=False)
+    """The run's connection, opened by the first statement and kept until ``close``."""
 
     @property
     def target(self) -> str:
@@ -84,10 +86,26 @@ class SqlSink:
 
     def write(self, data: dict[str, Any], *, job: str, sha256: str, remote_path: str) -> int:
         """Insert the statement's rows with its marker, in one transaction; the number of
-        rows, or -1 when the marker shows it was written before."""
-        opened = connect(self.url, password_env=self.spec.password_env, create=self.spec.create)
-        with opened as database:
-            return self._insert(database, data, job=job, sha256=sha256, remote_path=remote_path)
+        rows, or -1 when the marker shows it was written before.
+
+        One connection serves the run's statements; after a failure it is closed (its
+        state is unknown) and the next statement connects again."""
+        if not self.opened:
+            self.opened.append(
+                connect(self.url, password_env=self.spec.password_env, create=self.spec.create)
+            )
+        try:
+            return self._insert(
+                self.opened[0], data, job=job, sha256=sha256, remote_path=remote_path
+            )
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the run's connection, if one is open."""
+        while self.opened:
+            self.opened.pop().close()
 
     def _insert(
         self, database: Database, data: dict[str, Any], *, job: str, sha256: str, remote_path: str

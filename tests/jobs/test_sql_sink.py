@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from erengine.errors import ConfigError, TransportError
-from erengine.jobs import InboundResult, RunContext, load_job, run_inbound
+from erengine.jobs import InboundResult, RunContext, load_job, run_inbound, sinks
 from erengine.jobs.database import Database, DatabaseUrl, connect
 from erengine.jobs.sinks import MARKERS_TABLE
 
@@ -152,6 +152,33 @@ def test_each_entry_of_a_statement_becomes_a_row_once(
     assert sink.markers() == [{"job": "books", "target": "bank_entries", "row_count": 2}]
     assert len(json_outputs(tmp_path)) == 1
     assert (bank.inbox / "done" / name).exists()
+
+
+def test_a_run_writes_all_its_statements_through_one_connection_and_closes_it(
+    tmp_path: Path,
+    sink: Sink,
+    bank: Bank,
+    context_for: Callable[[], RunContext],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opened: list[Database] = []
+
+    def counting_connect(*args: Any, **kwargs: Any) -> Database:
+        opened.append(connect(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(sinks, "connect", counting_connect)
+    job_file = write_job(tmp_path, sink.url)
+    for day in range(3):  # three different statements: three markers, three transactions
+        (bank.inbox / f"stmt-{day}.sta").write_bytes(MT940.replace(b":20:", f":20:D{day}".encode()))
+
+    result = run_inbound(load_job(str(job_file)), context_for())
+
+    assert len(result.written) == 3
+    assert len(sink.markers()) == 3
+    assert len(opened) == 1
+    with pytest.raises(TransportError):  # closed when the run ended
+        opened[0].execute("SELECT 1")
 
 
 @pytest.mark.postgres
