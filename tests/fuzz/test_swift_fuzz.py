@@ -29,7 +29,7 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-FORMATS = ("mt940@^1", "mt940-de@^1", "mt940-nl@^1", "mt942@^2")
+FORMATS = ("mt940@^1", "mt940-de@^2", "mt940-nl@^1", "mt942@^2")
 _FIELD_START = re.compile(rb"(?m)^(?=:[0-9]{2}[A-Z]?:)")
 # A file of a few KB reads in milliseconds; a second means something went quadratic.
 SECONDS_PER_FILE = 2.0

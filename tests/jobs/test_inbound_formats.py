@@ -101,10 +101,10 @@ GERMAN = (MT940_CASES / "read-german-sepa" / "input.sta").read_bytes()
 @pytest.mark.parametrize(
     ("reading", "run_format"),
     [
-        ("format: mt940@^1\noverlay: mt940-de@^1\n", "mt940-de@1.0.0"),
+        ("format: mt940@^1\noverlay: mt940-de@^2\n", "mt940-de@2.0.0"),
         (
-            "detect: {formats: [camt.053.001.02@^1, mt940@^1]}\noverlay: [mt940-de@^1]\n",
-            "detect camt.053.001.02@1.0.0, mt940@1.0.0; overlays mt940-de@1.0.0",
+            "detect: {formats: [camt.053.001.02@^1, mt940@^1]}\noverlay: [mt940-de@^2]\n",
+            "detect camt.053.001.02@1.0.0, mt940@1.0.0; overlays mt940-de@2.0.0",
         ),
     ],
 )
@@ -121,7 +121,7 @@ def test_a_bank_overlay_reads_the_message_it_extends(
 
     result = run_inbound(load_job(str(job)), context_for())
 
-    assert written_formats(events) == {"inbox/german.sta": "mt940-de@1.0.0"}
+    assert written_formats(events) == {"inbox/german.sta": "mt940-de@2.0.0"}
     assert result.run.format == run_format
     entries = statement_in(tmp_path / "statements" / "german.sta.json")["entries"]
     expected = json.loads((MT940_CASES / "read-german-sepa" / "expected.json").read_text())
@@ -132,13 +132,13 @@ def test_a_bank_overlay_reads_the_message_it_extends(
     ("reading", "code", "place", "message"),
     [
         (
-            "format: camt.053.001.02@^1\noverlay: mt940-de@^1\n",
+            "format: camt.053.001.02@^1\noverlay: mt940-de@^2\n",
             "CFG312",
             (7, 10),
-            "overlay mt940-de@1.0.0 does not extend camt.053.001.02@1.0.0",
+            "overlay mt940-de@2.0.0 does not extend camt.053.001.02@1.0.0",
         ),
         (
-            "detect: {formats: [camt.053.001.02@^1, mt940@^1]}\noverlay: [mt940-de@^1, mt940@^1]\n",
+            "detect: {formats: [camt.053.001.02@^1, mt940@^1]}\noverlay: [mt940-de@^2, mt940@^1]\n",
             "CFG312",
             (7, 24),
             "overlay mt940@1.0.0 does not extend camt.053.001.02@1.0.0 or mt940@1.0.0",
