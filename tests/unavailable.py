@@ -14,6 +14,6 @@ import pytest
 
 def unavailable(reason: str, *, why_ci_needs_it: str) -> NoReturn:
     """Skip with ``reason``; in CI (``CI`` set) fail with it and ``why_ci_needs_it``."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}; {why_ci_needs_it}", pytrace=False)
-    pytest.skip(reason)
+    if not os.environ.get("CI"):
+        pytest.skip(reason)
+    pytest.fail(f"{reason}; {why_ci_needs_it}", pytrace=False)
