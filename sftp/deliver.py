@@ -229,19 +229,29 @@ class Courier(EndpointAgent):
         self._step("sending", parcel.final)
         already_there = self._link.run(attempt)
         self._step("staged", parcel.final)
-        archived = self._archive_file(
+        archived = self._archive_parcel(parcel, fingerprints[-1], started_at, metadata, batch)
+        self._step("archived", parcel.final)
+        return _Staged(parcel, archived, already_there)
+
+    def _archive_parcel(
+        self,
+        parcel: _Parcel,
+        fingerprint: str | None,
+        started_at: str,
+        metadata: Mapping[str, str],
+        batch: SyncBatch,
+    ) -> Path:
+        return self._archive_file(
             parcel.local_path,
             direction="out",
             remote_path=parcel.final,
             size=parcel.size,
             sha256=parcel.sha256,
-            fingerprint=fingerprints[-1],
+            fingerprint=fingerprint,
             started_at=started_at,
             metadata=metadata,
             batch=batch,
         )
-        self._step("archived", parcel.final)
-        return _Staged(parcel, archived, already_there)
 
     def _publish_group(
         self, staged: dict[int, _Staged], batch: SyncBatch, receipts: dict[int, DeliveryReceipt]
@@ -301,16 +311,8 @@ class Courier(EndpointAgent):
         """A file of this push that ``_settle`` found published by an interrupted run: it is
         archived again (the copy is there already: one more manifest line, with this run's
         host key) and reported as delivered before."""
-        archived = self._archive_file(
-            parcel.local_path,
-            direction="out",
-            remote_path=parcel.final,
-            size=parcel.size,
-            sha256=parcel.sha256,
-            fingerprint=self._settled[parcel.row],
-            started_at=utc_now(),
-            metadata=metadata,
-            batch=batch,
+        archived = self._archive_parcel(
+            parcel, self._settled[parcel.row], utc_now(), metadata, batch
         )
         return parcel.receipt(
             "already_delivered",

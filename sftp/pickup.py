@@ -354,15 +354,8 @@ class Picker(EndpointAgent):
                 f"cannot write {temp}: {exc.strerror or exc}", operation="download"
             ) from exc
         now = fs.stat(key.remote_path)
-        if (
-            hasher.size != entry.size
-            or now is None
-            or (now.size, now.mtime)
-            != (
-                entry.size,
-                entry.mtime,
-            )
-        ):
+        unchanged = now is not None and (now.size, now.mtime) == (entry.size, entry.mtime)
+        if hasher.size != entry.size or not unchanged:
             raise VerificationError(
                 f"got {hasher.size} bytes of {entry.size}; the file changed while downloading",
                 host=fs.label,
