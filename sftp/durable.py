@@ -56,13 +56,18 @@ def file_sha256(path: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def fsync_folder(folder: Path) -> None:
-    """Make a rename or new entry durable: the folder must reach the disk too."""
-    descriptor = os.open(folder, os.O_RDONLY)
+def fsync_path(path: Path) -> None:
+    """Make a file's bytes (a folder's entries) durable."""
+    descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename or new entry durable: the folder must reach the disk too."""
+    fsync_path(folder)
 
 
 def copy_durably(source: Path, target: Path, batch: SyncBatch | None = None) -> None:
@@ -72,8 +77,7 @@ def copy_durably(source: Path, target: Path, batch: SyncBatch | None = None) -> 
     try:
         shutil.copyfile(source, temp)  # in-kernel copy (sendfile) where the OS has one
         if batch is None:
-            with open(temp, "rb") as copied:
-                os.fsync(copied.fileno())
+            fsync_path(temp)
         os.replace(temp, target)
         if batch is None:
             fsync_folder(target.parent)
@@ -204,15 +208,9 @@ class SyncBatch:
                 os.close(descriptor)
 
     def _fsync_each(self) -> None:
-        folders: dict[Path, None] = {}
         for path in self._files:
-            descriptor = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(descriptor)
-            finally:
-                os.close(descriptor)
-            folders[path.parent] = None
-        for folder in folders:
+            fsync_path(path)
+        for folder in dict.fromkeys(path.parent for path in self._files):
             fsync_folder(folder)
 
 
