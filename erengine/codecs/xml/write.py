@@ -129,9 +129,7 @@ class XmlWriter:
         self.json.append("")
         self.labels.append("")
         for index, item in enumerate(items):
-            # Where an error names the item; its key is added when the item is written.
-            self.json[-1] = f"{plan.for_each[-1]}[{index}]"
-            self.labels[-1] = f"{plan.name}#{index + 1}"
+            self.name_item(plan, index)  # its key is added when the item is written
             scope[plan.item_name] = item
             self.aggregate_one(plan, scope, owned)
         self.json.pop()
@@ -222,8 +220,7 @@ class XmlWriter:
                     if len(pending) >= _DRAIN_EVERY:
                         self.drain(out)
                     continue
-            self.json[-1] = f"{plan.for_each[-1]}[{index}]"
-            self.labels[-1] = f"{plan.name}#{index + 1}"
+            self.name_item(plan, index)
             if plan.key is not None:
                 self.check_key(plan, plan.key(scope))
             self.one(out, plan, scope, depth, f"{plan.local}[{index + 1}]")
@@ -238,6 +235,12 @@ class XmlWriter:
             out.flush()
             self.counter.write("".join(self.pending).encode(self.plan.file.encoding))
             self.pending.clear()
+
+    def name_item(self, plan: ElementPlan, index: int) -> None:
+        """The open list item as errors name it: its JSON path step and its label."""
+        assert plan.for_each is not None
+        self.json[-1] = f"{plan.for_each[-1]}[{index}]"
+        self.labels[-1] = f"{plan.name}#{index + 1}"
 
     def check_key(self, plan: ElementPlan, key: Any) -> None:
         if key is None:
