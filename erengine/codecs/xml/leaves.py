@@ -58,9 +58,6 @@ class XmlTextCodec(LeafCodec):
                 raise LeafError(f"characters of the {self.charset} set", text[bad])
         if self.max_length is not None and len(text) > self.max_length:
             raise LeafError(f"at most {self.max_length} characters", text)
-        forbidden = HAS_XML_FORBIDDEN(text)
-        if forbidden is not None:  # without a charset, lxml would refuse it with no place
-            raise LeafError("characters XML allows", forbidden.group())
         return text
 
     def decode(self, text: str) -> Any:
@@ -69,7 +66,8 @@ class XmlTextCodec(LeafCodec):
         return text
 
 
-# Characters XML 1.0 forbids (lxml refuses to write them), and lone surrogates.
+# Characters XML 1.0 forbids (lxml refuses to write them), and lone surrogates: the writer
+# refuses them in any leaf's text, naming the element.
 XML_FORBIDDEN = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
 HAS_XML_FORBIDDEN = re.compile(f"[{XML_FORBIDDEN}]").search
 

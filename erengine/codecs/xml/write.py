@@ -32,6 +32,7 @@ from erengine.codecs.base import WriteReport
 from erengine.codecs.leaf import LeafError
 from erengine.codecs.records.fast import NOT_ORDINARY
 from erengine.codecs.records.plan import scope_value
+from erengine.codecs.xml.leaves import HAS_XML_FORBIDDEN
 from erengine.codecs.xml.plan import ElementPlan, LeafPlan, XmlFormatPlan
 from erengine.codecs.xml.write_quick import QuickPaths, split_pieces
 from erengine.errors import DataPosition, ErrorCollector, ValidationError
@@ -367,7 +368,11 @@ class XmlWriter:
             )
             return _ABSENT
         try:
-            return leaf.codec.encode(value)
+            text = leaf.codec.encode(value)
+            forbidden = HAS_XML_FORBIDDEN(text)
+            if forbidden is not None:  # lxml would refuse it, without saying where
+                raise LeafError("characters XML allows", forbidden.group())
+            return text
         except LeafError as exc:
             self.fail(
                 "VAL104",
