@@ -52,12 +52,8 @@ def combine_date_and_time(existing: Any, value: Any) -> Any:
         if isinstance(existing, dt.date):
             return dt.datetime.combine(existing, dt.time(), value)
         return value
-    if isinstance(existing, dt.tzinfo) and isinstance(value, dt.date):
-        if not isinstance(value, dt.datetime):
-            value = dt.datetime.combine(value, dt.time())
-        return value.replace(tzinfo=existing)
-    if isinstance(existing, dt.tzinfo) and isinstance(value, dt.time):
-        return value.replace(tzinfo=existing)
+    if isinstance(existing, dt.tzinfo) and isinstance(value, dt.date | dt.time):
+        return combine_date_and_time(value, existing)  # the offset came first
     if isinstance(existing, dt.date) and isinstance(value, dt.time):
         if not isinstance(existing, dt.datetime):
             existing = dt.datetime.combine(existing, dt.time())
