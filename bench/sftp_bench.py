@@ -289,6 +289,18 @@ def bench_small(
     report_files(f"download {count} x 4 KB, bare transfer", count, bare_down, theirs_down)
 
 
+def session_set_up(server: Any, work: Path, samples: int = 10) -> float:
+    """Median time to connect, check the host key, authenticate and open SFTP."""
+    endpoint = endpoint_for(server, {"outbox": "up", "inbox": "down"}, work)
+    timings = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        session = SftpSession(endpoint)
+        timings.append(time.perf_counter() - started)
+        session.close()
+    return statistics.median(timings)
+
+
 def fsync_latency(folder: Path, samples: int = 50) -> float:
     """Median seconds to write and fsync a 4 KB file here: the floor under every durable
     step of a push or pull (the archive copy, the manifest line, the ledger)."""
@@ -327,12 +339,14 @@ def main() -> None:
             bench_large(server, client, root, work, args.large_mb, args.repeat)
             bench_small(server, client, root, work, args.small_files, args.repeat)
             latency = fsync_latency(work)
+            set_up = session_set_up(server, work)
         finally:
             server.stop()
     print(f"best of {args.repeat} rounds. ratio = erengine speed / sftp speed. Targets: large")
     print("file >= 0.70x; small files >= 0.50x (within 2x). 'full' includes hashing, the archive")
     print("copy, the manifest line and the ledger, made durable once per group of files; 'bare'")
     print("is the SFTP protocol work alone.")
+    print(f"session set-up (connect, host key, authentication, SFTP): {set_up * 1000:.1f} ms")
     print(
         f"fsync of a 4 KB file here: {latency * 1000:.2f} ms (median); a group of up to "
         f"{GROUP_FILES} small files costs one syncfs (or an fsync per file where syncfs is "

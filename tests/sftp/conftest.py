@@ -39,8 +39,10 @@ def sshd_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _server(folder: Path, flags: str = "") -> Iterator[SshServer]:
-    server = SshServer(folder=folder, root=folder / "root", sftp_flags=flags)
+def _server(folder: Path, flags: str = "", extra_config: str = "") -> Iterator[SshServer]:
+    server = SshServer(
+        folder=folder, root=folder / "root", sftp_flags=flags, extra_config=extra_config
+    )
     server.start()
     yield server
     server.stop()
@@ -60,6 +62,12 @@ def readonly_sshd(sshd_folder: Path) -> Iterator[SshServer]:
 @pytest.fixture(scope="session")
 def norename_sshd(sshd_folder: Path) -> Iterator[SshServer]:
     yield from _server(sshd_folder, "-P rename,posix-rename")
+
+
+@pytest.fixture(scope="session")
+def ctr_only_sshd(sshd_folder: Path) -> Iterator[SshServer]:
+    """A server that offers no AES-GCM, as older bank servers may."""
+    yield from _server(sshd_folder, extra_config="Ciphers aes128-ctr,aes256-ctr\n")
 
 
 @pytest.fixture

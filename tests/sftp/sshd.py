@@ -37,7 +37,7 @@ X11Forwarding no
 PermitTTY no
 LogLevel VERBOSE
 Subsystem sftp internal-sftp -d {root} {sftp_flags}
-"""
+{extra_config}"""
 
 
 def keygen(path: Path, key_type: str = "ed25519") -> None:
@@ -72,6 +72,7 @@ class SshServer:
     root: Path
     sftp_flags: str = ""
     extra_host_keys: tuple[Path, ...] = ()
+    extra_config: str = ""  # sshd_config lines, e.g. "Ciphers aes128-ctr"
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -96,6 +97,7 @@ class SshServer:
                 root=self.root,
                 sftp_flags=self.sftp_flags,
                 extra_host_keys="".join(f"HostKey {key}\n" for key in self.extra_host_keys),
+                extra_config=self.extra_config,
             )
         )
         log = open(self.folder / f"sshd-{self.port}.log", "ab")  # noqa: SIM115 (lives with sshd)
