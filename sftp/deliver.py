@@ -513,8 +513,8 @@ def _fits(group: list[_Parcel], parcel: _Parcel) -> bool:
 
 
 def remote_sha256(fs: RemoteFS, path: str) -> str:
-    hasher = HashingWriter(None)
-    fs.read(path, hasher, None)
+    with HashingWriter(None) as hasher:
+        fs.read(path, hasher, None)
     return hasher.hexdigest()
 
 

@@ -346,8 +346,11 @@ class Picker(EndpointAgent):
     ) -> tuple[str | None, str]:
         progress = self._progress_for(key.remote_path)
         try:
-            with fs.deadline(self._endpoint.timeouts.deadline), open(temp, "wb") as sink:
-                hasher = HashingWriter(sink)
+            with (
+                fs.deadline(self._endpoint.timeouts.deadline),
+                open(temp, "wb") as sink,
+                HashingWriter(sink) as hasher,
+            ):
                 fs.read(key.remote_path, hasher, progress, size=entry.size)
         except OSError as exc:
             raise LocalFileError(
