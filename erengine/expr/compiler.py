@@ -25,6 +25,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 
 from erengine.errors import ConfigError, SourceSpan
+from erengine.expr.bare import bare_runner
 from erengine.expr.checker import ExpressionChecker
 from erengine.expr.environment import TESTS, ExpressionEnvironment
 from erengine.expr.errors import (
@@ -65,12 +66,14 @@ class Expression:
     _run: Runner = field(repr=False)
     # Whether ``_run`` is the closures of ``fast.py`` (False: Jinja's code, or a constant).
     _on_closures: bool = field(default=False, repr=False)
+    # ``run`` as generated source (``bare.py``), for expressions of operators.
+    _bare: Runner | None = field(default=None, repr=False)
 
     @property
     def run(self) -> Runner:
         """``evaluate`` without its checks, for generated code that evaluates again on
         anything unusual: it may raise any of ``FAILURES`` and may return an ``Undefined``."""
-        return self._run
+        return self._bare or self._run
 
     def evaluate(self, scope: Mapping[str, Any]) -> Any:
         """The value of the expression over ``scope`` (variable name -> data).
@@ -207,8 +210,9 @@ class ExpressionCompiler:
         kind: ExpressionKind = "text" if single is None else "value"
         fast = self._fast_runner(template, single)
         if fast is not None:
+            bare = None if single is None else bare_runner(single, self._environment)
             return Expression(
-                source, span, config_path, names, reads, kind, fast, _on_closures=True
+                source, span, config_path, names, reads, kind, fast, _on_closures=True, _bare=bare
             )
         root = self._environment.template_class.from_code(
             self._environment, code, {}
