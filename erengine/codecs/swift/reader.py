@@ -12,7 +12,7 @@ the read report. A statement continued over several messages is held until its l
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, BinaryIO
@@ -110,6 +110,16 @@ class SwiftReader:
         self.skipped = 0  # messages that made no item (skip_unless_any)
         self.envelope = {block.tag: block for block in plan.envelope}
         self.list_counts: dict[str, int] = {}  # items yielded so far, per group
+        # Per group: the quick readers ``read_group_items`` may call directly (None where
+        # ``read_tag`` has more to do: sub-fields, tabs to replace).
+        self.quick_readers = {
+            slot.name: tuple(
+                tag.quick if tag.subfields is None and not self.tabs_as_spaces else None
+                for tag in slot.tags
+            )
+            for slot in plan.slots
+            if isinstance(slot, GroupPlan)
+        }
         # Per group: its model list path and the totals it feeds, each with its summand's
         # bare run (the quick path's), looked up once.
         self.groups = {
@@ -154,39 +164,20 @@ class SwiftReader:
             self.read_envelope(state, message.header)
         keep = bool(plan.item_slots)  # the first fields, for the warning if it is skipped
         skip_tags, kept, place = plan.skip_tags, state.kept, self.place
-        close_group, open_group_item, read_tag = (
-            self.close_group,
-            self.open_group_item,
-            self.read_tag,
-        )
-        for swift_field in message:
-            tag = swift_field[0]
-            if tag in skip_tags:
+        fields = iter(message)
+        for swift_field in fields:
+            if swift_field[0] in skip_tags:
                 continue
             if keep and len(kept) < _KEPT_FIELDS:
                 kept.append(swift_field)
-            group = state.group
-            if group is not None:
-                # Inside an open group, the two common steps as ``place`` takes them: the
-                # next item (an entry's :61:), or the next tag of the item (its :86:).
-                tags = group.tags
-                if tags[0].tag == tag:
-                    closed = close_group(state)
-                    open_group_item(state, group)
-                    read_tag(state, swift_field, tags[0])
-                    if closed is not None:
-                        yield closed
-                    continue
-                index = state.group_tag
-                if not (tags[index].repeat and tags[index].tag == tag):
-                    index += 1
-                    if index < len(tags) and tags[index].tag == tag:
-                        state.group_tag = index
-                        read_tag(state, swift_field, tags[index])
-                        continue
-            completed = place(state, swift_field)
-            if completed:
-                yield from completed
+            leftover: SwiftField | None = swift_field
+            while leftover is not None:
+                completed = place(state, leftover)
+                if completed:
+                    yield from completed
+                leftover = None
+                if state.group is not None:
+                    leftover = yield from self.read_group_items(state, fields, keep)
         if self.envelope:
             self.read_envelope(state, message.trailer)
         closed = self.close_group(state)
@@ -202,6 +193,56 @@ class SwiftReader:
         self.run_checks(state)
         self.report.records += 1
         yield from self.end_of_message(state)
+
+    def read_group_items(
+        self, state: _MessageState, fields: Iterator[SwiftField], keep: bool
+    ) -> Generator[ListItem, None, SwiftField | None]:
+        """The fields of an open group in their common order, read here in a loop of their
+        own: the next item (an entry's :61:), or the next tag of the item (its :86:). Gives
+        the first field that is neither (None at the message's end) to ``place``."""
+        group = state.group
+        assert group is not None
+        tags = group.tags
+        first_tag, last = tags[0].tag, len(tags) - 1
+        # The quick readers called here directly; ``read_tag`` does the rest (and all of it
+        # for a value the quick reader refuses).
+        quick = self.quick_readers[group.name] if self.quick else (None,) * len(tags)
+        skip_tags, kept, scope = self.plan.skip_tags, state.kept, state.scope
+        close_group, open_group_item, read_tag = (
+            self.close_group,
+            self.open_group_item,
+            self.read_tag,
+        )
+        for swift_field in fields:
+            tag = swift_field[0]
+            if tag in skip_tags:
+                continue
+            if keep and len(kept) < _KEPT_FIELDS:
+                kept.append(swift_field)
+            closed = None
+            if tag == first_tag:
+                closed = close_group(state)
+                open_group_item(state, group)
+                index = 0
+            else:
+                index = state.group_tag
+                if not (tags[index].repeat and tags[index].tag == tag):
+                    if index == last or tags[index + 1].tag != tag:
+                        return swift_field
+                    index += 1
+                    state.group_tag = index
+            reader, value, groups = quick[index], swift_field[1], None
+            # An empty optional field is absent: ``read_tag`` knows.
+            if reader is not None and value and not value.isspace():
+                try:
+                    groups = reader(scope, value)
+                except (LeafError, ArithmeticError):
+                    groups = None  # a part that does not decode: ``read_tag`` reports it
+            if groups is None:
+                read_tag(state, swift_field, tags[index])
+            if closed is not None:
+                yield closed
+        return None
 
     def read_envelope(self, state: _MessageState, blocks: tuple[EnvelopeBlock, ...]) -> None:
         """The envelope blocks the format declares, read like tags (others are ignored)."""
@@ -403,14 +444,15 @@ class SwiftReader:
         for target, first in state.firsts:
             if first:
                 target.append(scope, first)
-        known = state.derived
-        for derived in group.derived:
-            path = derived.path
-            if derived.per_item or path not in known:
-                known[path] = self.evaluate(derived.expression, state, path)
-            value = known[path]
-            if value is not None:
-                derived.setter(scope, value)
+        if group.derived:
+            known = state.derived
+            for derived in group.derived:
+                path = derived.path
+                if derived.per_item or path not in known:
+                    known[path] = self.evaluate(derived.expression, state, path)
+                value = known[path]
+                if value is not None:
+                    derived.setter(scope, value)
         list_path, totals = self.groups[group.name]
         if totals:
             sums = scope["totals"]
@@ -423,6 +465,9 @@ class SwiftReader:
                         summand = run(scope)
                     except FAILURES:
                         summand = None
+                    if type(summand) is Decimal:
+                        sums[total.name] += summand
+                        continue
                 if summand is None or isinstance(summand, Undefined):
                     summand = self.evaluate(total.summand, state, total.name)
                 if isinstance(summand, (Decimal, int)):
@@ -756,6 +801,13 @@ class SwiftReader:
             found=found,
             span=part.span if part is not None else None,
         )
+
+
+def _quickly(reader: Any, scope: dict[str, Any], value: str) -> Any:
+    try:
+        return reader(scope, value)
+    except (LeafError, ArithmeticError):
+        return None
 
 
 def _shown(text: str, limit: int = 60) -> str:
