@@ -16,7 +16,7 @@ from typing import Any, Literal, NamedTuple
 
 from erengine.codecs.base import ModelPath, PathCheck
 from erengine.codecs.compiling import table_width_error
-from erengine.codecs.leaf import LeafCodec
+from erengine.codecs.leaf import LeafCodec, TableCodec
 from erengine.codecs.records.access import Getter, getter, setter
 from erengine.codecs.records.fast import Source
 from erengine.codecs.swift.charsets import ANY_PRINTABLE
@@ -810,19 +810,48 @@ def _quick_path(
             return f"{text}.replace('\\n', '')" if part.multi_line else text
         return f"{const(part.decode)}({text})"
 
+    # A part outside any optional group always has a capture when the value matches; one a
+    # month-day part takes its year from is decoded into a local ``d<capture>`` once.
+    always = {
+        part.name
+        for part in parts
+        if part.prefix is None
+        and any(
+            isinstance(element, PartMatcher) and element.name == part.name
+            for element in notation.elements
+        )
+    }
+    anchors = {part.near for part in parts if part.near is not None} & always
+
+    def rows(part: PartPlan) -> bool:
+        return isinstance(part.codec, TableCodec) and len(part.targets) > 1
+
     body: list[str] = []
     for part in sorted(parts, key=lambda part: part.near is not None):
-        if part.near is None:
+        if part.near is not None:
+            anchor = by_name[part.near]
+            if anchor.name in anchors:
+                value = f"near(text, d{anchor.group})"
+                body += [f"text = {part.text_source()}", "if text is not None:"]
+            else:
+                value = f"near(text, {decoded(anchor, 'anchor')})"
+                body += [
+                    f"text, anchor = {part.text_source()}, {anchor.text_source()}",
+                    "if text is not None and anchor is not None:",
+                ]
+        elif part.name in anchors:
+            body.append(f"d{part.group} = {decoded(part, part.text_source())}")
+            body += _store_source(part.targets, f"d{part.group}", const, item, one_each=rows(part))
+            continue
+        elif part.name in always:
+            value = decoded(part, part.text_source())
+            body += _store_source(part.targets, value, const, item, one_each=rows(part))
+            continue
+        else:
             value = decoded(part, "text")
             body += [f"text = {part.text_source()}", "if text is not None:"]
-        else:
-            anchor = by_name[part.near]
-            value = f"near(text, {decoded(anchor, 'anchor')})"
-            body += [
-                f"text, anchor = {part.text_source()}, {anchor.text_source()}",
-                "if text is not None and anchor is not None:",
-            ]
-        body += ["    " + line for line in _store_source(part.targets, value, const, item)]
+        stores = _store_source(part.targets, value, const, item, one_each=rows(part))
+        body += ["    " + line for line in stores]
     match = [
         f"found = {const(notation.pattern.fullmatch)}(value)",
         "if found is None:",
@@ -843,11 +872,15 @@ def _store_source(
     value: str,
     const: Callable[[Any], str],
     item: Callable[[str], str],
+    *,
+    one_each: bool = False,
 ) -> list[str]:
     """Source storing ``value`` at each target, as ``_store`` does: one path takes the value,
     several take one each from a tuple (a value that is not a tuple goes to all), absent ones
-    left out. ``item`` names the local holding a scope item; records on the way are made as
-    ``records.access.setter`` makes them."""
+    left out. ``one_each``: the value is always a tuple of one value per target (a lookup
+    table's row, its width checked when the format compiled). ``item`` names the local
+    holding a scope item; records on the way are made as ``records.access.setter`` makes
+    them."""
 
     def store(target: tuple[str, tuple[str, ...]] | ScopeSetter, value: str) -> list[str]:
         if not isinstance(target, tuple):
@@ -867,12 +900,20 @@ def _store_source(
 
     if len(targets) == 1:
         return store(targets[0], value)
-    lines = [
-        f"value = {value}",
-        f"many = value if isinstance(value, tuple) else (value,) * {len(targets)}",
-    ]
-    for index, target in enumerate(targets):
-        lines.append(f"if len(many) > {index} and many[{index}] is not None:")
+    if one_each:
+        lines = [f"many = {value}"]
+        checks = [f"if many[{index}] is not None:" for index in range(len(targets))]
+    else:
+        lines = [
+            f"value = {value}",
+            f"many = value if isinstance(value, tuple) else (value,) * {len(targets)}",
+        ]
+        checks = [
+            f"if len(many) > {index} and many[{index}] is not None:"
+            for index in range(len(targets))
+        ]
+    for check, (index, target) in zip(checks, enumerate(targets), strict=True):
+        lines.append(check)
         lines += ["    " + line for line in store(target, f"many[{index}]")]
     return lines
 
