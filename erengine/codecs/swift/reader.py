@@ -207,12 +207,15 @@ class SwiftReader:
         # The quick readers called here directly; ``read_tag`` does the rest (and all of it
         # for a value the quick reader refuses).
         quick = self.quick_readers[group.name] if self.quick else (None,) * len(tags)
+        # An empty optional field is absent, which ``read_tag`` knows.
+        optional = tuple(tag.optional for tag in tags)
         skip_tags, kept, scope = self.plan.skip_tags, state.kept, state.scope
         close_group, open_group_item, read_tag = (
             self.close_group,
             self.open_group_item,
             self.read_tag,
         )
+        current = state.group_tag  # kept in state for ``place`` when a field is left over
         for swift_field in fields:
             tag = swift_field[0]
             if tag in skip_tags:
@@ -223,25 +226,23 @@ class SwiftReader:
             if tag == first_tag:
                 closed = close_group(state)
                 open_group_item(state, group)
-                index = 0
-            else:
-                index = state.group_tag
-                if not (tags[index].repeat and tags[index].tag == tag):
-                    if index == last or tags[index + 1].tag != tag:
-                        return swift_field
-                    index += 1
-                    state.group_tag = index
-            reader, value, groups = quick[index], swift_field[1], None
-            # An empty optional field is absent: ``read_tag`` knows.
-            if reader is not None and value and not value.isspace():
+                current = 0
+            elif not (tags[current].repeat and tags[current].tag == tag):
+                if current == last or tags[current + 1].tag != tag:
+                    state.group_tag = current
+                    return swift_field
+                current += 1
+            reader, value, groups = quick[current], swift_field[1], None
+            if reader is not None and value and not (optional[current] and value.isspace()):
                 try:
                     groups = reader(scope, value)
                 except (LeafError, ArithmeticError):
                     groups = None  # a part that does not decode: ``read_tag`` reports it
             if groups is None:
-                read_tag(state, swift_field, tags[index])
+                read_tag(state, swift_field, tags[current])
             if closed is not None:
                 yield closed
+        state.group_tag = current
         return None
 
     def read_envelope(self, state: _MessageState, blocks: tuple[EnvelopeBlock, ...]) -> None:
