@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple
 
 from erengine.codecs.base import ModelPath, PathCheck
@@ -248,6 +248,9 @@ class _Compiler:
     # Scope name -> model path of the list its item belongs to.
     scopes: dict[str, ModelPath] = field(default_factory=dict)
     schemes: dict[str, SubfieldScheme] = field(default_factory=dict)
+    # The scope names some binding writes into, and those some expression reads.
+    bound_names: set[str] = field(default_factory=set)
+    read_names: set[str] = field(default_factory=set)
 
     def span(self, path: DataPath) -> SourceSpan | None:
         return self.document.span(path)
@@ -295,6 +298,8 @@ class _Compiler:
             for index, block in enumerate(sorted(message.envelope, key=lambda block: block.tag))
         )
         item_slots = self.item_slots(slots, message.skip_unless_any)
+        used = self.bound_names | self.read_names
+        slots = [_without_unused_first_items(slot, used) for slot in slots]
         return SwiftPlan(
             name=self.document.name,
             version=self.document.version,
@@ -385,13 +390,16 @@ class _Compiler:
         path = tuple(dotted.split("."))
         if not self.check_model_path(path, where):
             return None
+        self.bound_names.add(path[0])
         return getter(path), _scope_setter(path, combines=combines)
 
     def expression(self, source: str, where: DataPath) -> Expression:
         try:
-            return self.expressions.compile(
+            compiled = self.expressions.compile(
                 source, span=self.span(where), config_path=format_path(where)
             )
+            self.read_names |= compiled.names
+            return compiled
         except ConfigError as error:
             self.errors.add(error)
             return self.expressions.compile("{{ none }}")
@@ -741,6 +749,15 @@ class _Compiler:
             spec.suffix,
             spec.key_length,
         )
+
+
+def _without_unused_first_items(slot: Slot, used: set[str]) -> Slot:
+    """A group without the first items nothing binds or reads (``detail`` of a format that
+    splits no ``:86:``): each would be an empty record made and dropped for every item."""
+    if not isinstance(slot, GroupPlan):
+        return slot
+    kept = tuple((name, target) for name, target in slot.first_items if name in used)
+    return slot if kept == slot.first_items else replace(slot, first_items=kept)
 
 
 def _all_tags(slots: Sequence[Slot]) -> list[TagPlan]:

@@ -12,7 +12,7 @@ the read report. A statement continued over several messages is held until its l
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, BinaryIO
@@ -63,7 +63,7 @@ class _MessageState:
     group_tag: int = 0
     item: dict[str, Any] | None = None
     # The first item of each ``first_item`` list, with the list it goes to when not empty.
-    firsts: list[tuple[ListTarget, dict[str, Any]]] = field(default_factory=list)
+    firsts: Sequence[tuple[ListTarget, dict[str, Any]]] = ()
     page_settled: bool = False
     # A field of the message did not read: sums and checks over it would only add noise.
     failed: bool = False
@@ -429,11 +429,15 @@ class SwiftReader:
         state.item = item
         state.group_tag = 0
         state.scope[group.item_name] = item
-        state.firsts = firsts = []
+        if not group.first_items:
+            state.firsts = ()
+            return
+        firsts = []
         for name, target in group.first_items:
             first: dict[str, Any] = {}
             state.scope[name] = first
             firsts.append((target, first))
+        state.firsts = firsts
 
     def close_group(self, state: _MessageState) -> ListItem | None:
         """The group item being read, completed (None when there is none)."""
