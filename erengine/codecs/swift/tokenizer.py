@@ -264,12 +264,15 @@ class _Scanner:
         name, line_number, column, value_column = "", 0, 0, 0
         values: list[str] | None = None
         numbers: list[int] = []
-        # What only the careful way changes, taken again after each of its lines.
-        inside, split = self.inside, False
+        # What only the careful way changes, taken again after each of its lines: whether a
+        # message is open, and whether lines may be read inline (``quick``, and no tag split
+        # over two lines pending).
+        inside, inline = self.inside, quick
         for number, text in lines:
             if inside:
                 first = text[:1]
-                if quick and first and first not in controls and not split:
+                # ``controls`` is a str, which holds '': an empty line goes the careful way.
+                if inline and first not in controls:
                     line = text.rstrip(" \t") if strip else text
                     if first == ":":
                         end = line.find(":", 1)
@@ -307,7 +310,7 @@ class _Scanner:
                 yield from self.inside_line(number, text, 0)
             else:
                 yield from self.outside_line(number, text)  # no field is being read
-            inside, split = self.inside, self.split_colon_line is not None
+            inside, inline = self.inside, quick and self.split_colon_line is None
             draft = self.draft
             if quick and draft is not None:
                 self.draft = None
