@@ -120,13 +120,16 @@ class SwiftReader:
             for slot in plan.slots
             if isinstance(slot, GroupPlan)
         }
-        # Per group: its model list path and the totals it feeds, each with its summand's
-        # bare run (the quick path's), looked up once.
+        # Per group, looked up once: its model list path, the scope name of its items'
+        # parent, and the totals it feeds (name, the summand's bare run, the plan).
         self.groups = {
             slot.name: (
                 (plan.list_key, *slot.items.keys),
+                slot.items.scope,
                 tuple(
-                    (total, total.summand.run) for total in plan.totals if total.group == slot.name
+                    (total.name, total.summand.run, total)
+                    for total in plan.totals
+                    if total.group == slot.name
                 ),
             )
             for slot in plan.slots
@@ -446,9 +449,10 @@ class SwiftReader:
             return None
         state.item = None
         scope = state.scope
-        for target, first in state.firsts:
-            if first:
-                target.append(scope, first)
+        if state.firsts:
+            for target, first in state.firsts:
+                if first:
+                    target.append(scope, first)
         if group.derived:
             known = state.derived
             for derived in group.derived:
@@ -458,11 +462,12 @@ class SwiftReader:
                 value = known[path]
                 if value is not None:
                     derived.setter(scope, value)
-        list_path, totals = self.groups[group.name]
+        name = group.name
+        list_path, parent_name, totals = self.groups[name]
         if totals:
             sums = scope["totals"]
             bare = self.quick and not state.failed
-            for total, run in totals:
+            for total_name, run, total in totals:
                 summand: Any = None
                 if bare:
                     # Run bare; anything unusual is evaluated again, which reports it.
@@ -471,19 +476,18 @@ class SwiftReader:
                     except FAILURES:
                         summand = None
                     if type(summand) is Decimal:
-                        sums[total.name] += summand
+                        sums[total_name] += summand
                         continue
                 if summand is None or isinstance(summand, Undefined):
-                    summand = self.evaluate(total.summand, state, total.name)
+                    summand = self.evaluate(total.summand, state, total_name)
                 if isinstance(summand, (Decimal, int)):
-                    sums[total.name] += summand
-        parent = scope[group.items.scope]
+                    sums[total_name] += summand
         if self.attach:
             group.items.append(scope, item)
         counts = self.list_counts
-        index = counts.get(group.name, 0)
-        counts[group.name] = index + 1
-        return ListItem(list_path, index, item, parent)
+        index = counts.get(name, 0)
+        counts[name] = index + 1
+        return ListItem(list_path, index, item, scope[parent_name])
 
     # -- one tag --------------------------------------------------------------------------
 
