@@ -639,3 +639,43 @@ def test_ordinary_tags_do_not_go_the_careful_way(monkeypatch: pytest.MonkeyPatch
     careful_tags.clear()
     outcome(plan, STATEMENT, quick=True)
     assert careful_tags == ["60F", "62F"]  # balances, list items, are always read carefully
+
+
+def _first_items(plan: SwiftPlan) -> dict[str, list[str]]:
+    return {
+        slot.name: [name for name, _ in slot.first_items]
+        for slot in plan.slots
+        if isinstance(slot, GroupPlan)
+    }
+
+
+def test_a_first_item_is_made_only_where_something_binds_or_reads_it(tmp_path: Path) -> None:
+    # mt940 splits no :86:, so each entry's detail record would only be made and dropped.
+    assert _first_items(plan_of("mt940@^1")) == {"entry": []}
+    assert _first_items(plan_of("mt940-de@^2")) == {"entry": ["detail"]}
+    bound = derived(
+        tmp_path,
+        "binds-detail",
+        "mt940@^1",
+        "changes:\n"
+        "  - set: message.tags[entry].tags[0].parts[7].bind\n"
+        "    value: detail.end_to_end_id\n",
+    )
+    read_only = derived(
+        tmp_path,
+        "reads-detail",
+        "mt940@^1",
+        "changes:\n"
+        "  - set: message.tags[entry].derived[0].value\n"
+        "    value: \"{{ opening.currency if detail is defined else 'XXX' }}\"\n",
+    )
+    for compiled in (bound, read_only):
+        assert isinstance(compiled.plan, CompiledPlanFormat)
+        assert isinstance(compiled.plan.plan, SwiftPlan)
+        assert _first_items(compiled.plan.plan) == {"entry": ["detail"]}
+    document, _ = read(bound, STATEMENT)
+    first, _ = document["statements"][0]["entries"]
+    assert first["details"] == [{"end_to_end_id": "INV-1"}]
+    assert "customer_reference" not in first
+    document, _ = read(read_only, STATEMENT)
+    assert document["statements"][0]["entries"][0]["currency"] == "EUR"
