@@ -7,6 +7,7 @@ then one barrier (``sync()``) makes all of them, and their folder entries, durab
 from __future__ import annotations
 
 import ctypes
+import errno
 import hashlib
 import os
 import platform
@@ -176,9 +177,14 @@ def _copy_file(source: Path, target: Path) -> None:
         return
     with open(source, "rb") as reader, open(target, "wb") as writer:
         offset = 0
-        while piece := os.sendfile(writer.fileno(), reader.fileno(), offset, WRITEBACK_EVERY):
-            start_writeback(writer.fileno(), offset, piece)
-            offset += piece
+        try:
+            while piece := os.sendfile(writer.fileno(), reader.fileno(), offset, WRITEBACK_EVERY):
+                start_writeback(writer.fileno(), offset, piece)
+                offset += piece
+        except OSError as exc:
+            if offset or exc.errno == errno.ENOSPC:
+                raise
+            shutil.copyfileobj(reader, writer)  # a file system sendfile cannot copy on
 
 
 def _syncfs_function() -> Callable[[int], int] | None:

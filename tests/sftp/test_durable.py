@@ -3,6 +3,7 @@ and the disk is handed every byte in order while the file is written."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from erengine_sftp import durable
 from erengine_sftp.durable import HashingWriter, copy_durably
+from erengine_sftp.errors import LocalFileError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -119,3 +121,28 @@ def test_without_sync_file_range_the_copy_is_a_plain_one(
     assert (tmp_path / "copy").read_bytes() == source.read_bytes()
     assert os.path.getsize(tmp_path / "file") == 3000
     assert small_steps == []
+
+
+def test_where_sendfile_cannot_copy_the_archive_copy_is_made_by_reading_and_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_: object) -> int:
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(os, "sendfile", refuse)
+    source = write_file(tmp_path / "source", 3000)
+    copy_durably(source, tmp_path / "copy")
+    assert (tmp_path / "copy").read_bytes() == source.read_bytes()
+
+
+def test_a_full_disk_while_copying_is_an_error_and_leaves_no_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*_: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "sendfile", full)
+    source = write_file(tmp_path / "source", 3000)
+    with pytest.raises(LocalFileError, match="No space left"):
+        copy_durably(source, tmp_path / "copy")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["source"]
