@@ -123,13 +123,17 @@ def test_without_sync_file_range_the_copy_is_a_plain_one(
     assert small_steps == []
 
 
+def _sendfile_fails(monkeypatch: pytest.MonkeyPatch, number: int) -> None:
+    def fail(*_: object) -> int:
+        raise OSError(number, os.strerror(number))
+
+    monkeypatch.setattr(os, "sendfile", fail)
+
+
 def test_where_sendfile_cannot_copy_the_archive_copy_is_made_by_reading_and_writing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refuse(*_: object) -> int:
-        raise OSError(errno.EINVAL, "Invalid argument")
-
-    monkeypatch.setattr(os, "sendfile", refuse)
+    _sendfile_fails(monkeypatch, errno.EINVAL)
     source = write_file(tmp_path / "source", 3000)
     copy_durably(source, tmp_path / "copy")
     assert (tmp_path / "copy").read_bytes() == source.read_bytes()
@@ -138,10 +142,7 @@ def test_where_sendfile_cannot_copy_the_archive_copy_is_made_by_reading_and_writ
 def test_a_full_disk_while_copying_is_an_error_and_leaves_no_copy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def full(*_: object) -> int:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(os, "sendfile", full)
+    _sendfile_fails(monkeypatch, errno.ENOSPC)
     source = write_file(tmp_path / "source", 3000)
     with pytest.raises(LocalFileError, match="No space left"):
         copy_durably(source, tmp_path / "copy")
